@@ -1,0 +1,264 @@
+"""AML benchmark: detection quality, 1M-transaction throughput and streaming latency.
+
+Usage: .venv/bin/python bench/aml.py [--quick] [--out bench/results/aml.md]
+
+Figures (each next to its target):
+  1. generated data (bench generator, unseen seed): per-typology recall, alert precision
+  2. real AMLSim 20K_fanin200 (node labels): account ROC-AUC, fraud recall in top 1,000
+  3. 1,000,000 transactions through every detector: wall time, peak RSS (child process)
+  4. streaming through a real Redis stream: alert latency p50/p95/max, throughput
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# the script's own folder holds bench/queue.py, which would shadow the stdlib ``queue``
+sys.path[0] = str(REPO)
+SHARED = Path(os.environ.get("ENCLAVE_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def quality(work: Path, n_tx: int, per_typology: int, seed: int) -> dict:
+    from plugins.finance.aml.detect import analyse_file
+    from plugins.finance.aml.generator import TYPOLOGIES, GeneratorConfig, generate
+    from plugins.finance.aml.models import AmlParams
+
+    csv = work / f"quality_{seed}.csv"
+    doc = generate(GeneratorConfig(n_transactions=n_tx, seed=seed,
+                                   patterns={t: per_typology for t in TYPOLOGIES}), csv)
+    t = time.perf_counter()
+    res = analyse_file(csv, AmlParams(high_risk_banks=doc["high_risk_banks"]))
+    wall = time.perf_counter() - t
+    recall: dict[str, list[bool]] = {t: [] for t in TYPOLOGIES}
+    for p in doc["patterns"]:
+        rows = set(p["transactions"])
+        recall[p["typology"]].append(any(
+            p["typology"] in a.typologies and 2 * len(rows & set(a.transactions)) >= len(rows)
+            for a in res.alerts))
+    laundering = {t for p in doc["patterns"] for t in p["transactions"]}
+    correct = sum(2 * sum(t in laundering for t in a.transactions) >= len(a.transactions)
+                  for a in res.alerts)
+    return {"transactions": res.transactions, "patterns": len(doc["patterns"]),
+            "alerts": len(res.alerts), "precision": correct / max(1, len(res.alerts)),
+            "recall": {t: sum(v) / len(v) for t, v in recall.items()},
+            "recall_all": sum(sum(v) for v in recall.values()) / len(doc["patterns"]),
+            "wall_s": wall}
+
+
+def amlsim() -> dict | None:
+    folder = SHARED / "amlsim" / "20K_fanin200"
+    if not folder.is_dir():
+        return None
+    import numpy as np
+    import pandas as pd
+    from sklearn.metrics import roc_auc_score
+
+    from plugins.finance.aml.detect import analyse_file
+    from plugins.finance.aml.models import AmlParams
+
+    t = time.perf_counter()
+    res = analyse_file(folder / "transactions.csv", AmlParams())
+    wall = time.perf_counter() - t
+    nodes = pd.read_csv(folder / "nodes.csv")
+    y = nodes.isFraud.to_numpy()
+    out = {"wall_s": wall, "fraud": int(y.sum()), "accounts": len(y)}
+    for comp in ("risk", "alerts", "anomaly"):
+        m = {a.account: (a.risk_score if comp == "risk" else a.components.get(comp, 0.0))
+             for a in res.accounts}
+        score = nodes.nodeid.astype(str).map(m).fillna(0.0).to_numpy()
+        out[f"roc_auc_{comp}"] = float(roc_auc_score(y, score))
+        top = np.argsort(-score, kind="stable")[:1000]
+        out[f"recall_top1000_{comp}"] = float(y[top].sum() / y.sum())
+    return out
+
+
+SCALE_CHILD = """
+import resource, sys, time, json
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from plugins.finance.aml.detect import analyse_file
+from plugins.finance.aml.models import AmlParams
+t = time.perf_counter()
+res = analyse_file(Path({csv!r}), AmlParams(high_risk_banks={banks!r}))
+wall = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"wall_s": wall, "cpu_s": use.ru_utime + use.ru_stime, "transactions": res.transactions, "alerts": res.alerts_total,
+                  "timings": res.timings_s,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def scale(work: Path, n_tx: int) -> dict:
+    from plugins.finance.aml.generator import TYPOLOGIES, GeneratorConfig, generate
+
+    csv = work / "scale.csv"
+    doc = generate(GeneratorConfig(n_transactions=n_tx, seed=11,
+                                   patterns={t: 20 for t in TYPOLOGIES}), csv)
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2",
+           "MKL_NUM_THREADS": "2"}
+    code = SCALE_CHILD.format(repo=str(REPO), csv=str(csv), banks=doc["high_risk_banks"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res["file_mb"] = csv.stat().st_size / 1e6
+    return res
+
+
+def streaming(rate_per_s: float, n_tx: int) -> dict | None:
+    """Paced producer into a real Redis stream, consumed by finance.aml_stream (run_task)."""
+    try:
+        import redis
+        client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
+        client.ping()
+    except Exception as exc:  # any failure means: no Redis here, skip this figure
+        print(f"streaming: skipped, Redis unreachable ({exc})")
+        return None
+    import pandas as pd
+
+    from core.domain import DomainPlugin
+    from core.plugins import Host, build_plugin_manager, set_host
+    from core.runner import run_task
+    from plugins.finance.aml import hooks
+    from plugins.finance.aml.generator import TYPOLOGIES, GeneratorConfig, generate
+
+    work = Path(tempfile.mkdtemp())
+    os.environ["ENCLAVE_HOME"] = str(work / "home")
+    set_host(Host(build_plugin_manager(only=[], extra=(DomainPlugin("finance", (hooks,), ""),))))
+    csv = work / "stream.csv"
+    doc = generate(GeneratorConfig(n_transactions=n_tx, seed=13,
+                                   patterns={t: 3 for t in TYPOLOGIES}), csv)
+    rows = pd.read_csv(csv, header=None, skiprows=1, dtype=str).values.tolist()
+    key = f"enclave-bench-aml-{uuid.uuid4().hex[:8]}"
+
+    def produce():
+        start = time.perf_counter()
+        for i, r in enumerate(rows):
+            client.xadd(key, {"timestamp": r[0], "source_bank": r[1], "source_account": r[2],
+                              "target_bank": r[3], "target_account": r[4], "amount": r[7],
+                              "currency": r[8], "transaction_id": str(i + 1)})
+            ahead = (i + 1) / rate_per_s - (time.perf_counter() - start)
+            if ahead > 0:
+                time.sleep(ahead)
+        client.xadd(key, {"end": "1"})
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    t = time.perf_counter()
+    job, result = run_task("finance.aml_stream", [], {
+        "stream_key": key, "high_risk_banks": doc["high_risk_banks"], "max_seconds": 600,
+        "idle_seconds": 30})
+    wall = time.perf_counter() - t
+    producer.join()
+    client.delete(key)
+    if result is None:
+        raise RuntimeError(job.error)
+    laundering = {t for p in doc["patterns"] for t in p["transactions"]}
+    got = {(t, a["typology"]) for a in result["alerts"] for t in a["transactions"]}
+    found = sum(any((t, p["typology"]) in got for t in p["transactions"])
+                for p in doc["patterns"])
+    correct = sum(2 * sum(t in laundering for t in a["transactions"]) >= len(a["transactions"])
+                  for a in result["alerts"])
+    return {"pattern_recall": found / len(doc["patterns"]),
+            "alert_precision": correct / max(1, len(result["alerts"])),
+            "rate_per_s": rate_per_s, "transactions": result["transactions"],
+            "alerts": len(result["alerts"]), "p50_ms": result["latency_ms_p50"],
+            "p95_ms": result["latency_ms_p95"], "max_ms": result["latency_ms_max"],
+            "wall_s": wall, "stopped": result["stopped_because"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "aml.md")
+    ap.add_argument("--skip-scale", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="aml-bench-"))
+    n_quality, n_scale = (50_000, 100_000) if args.quick else (200_000, 1_000_000)
+    lines = ["# finance.aml benchmark", "",
+             f"Machine: {os.cpu_count()} CPUs, shared with other engineers' jobs while measured "
+             "(load average during the run: "
+             f"{os.getloadavg()[0]:.1f}); wall times are therefore noisy upper bounds.", ""]
+
+    print("== detection quality on generated data (seed unseen by tuning) ==")
+    q = quality(work, n_quality, 10, seed=101)
+    print(json.dumps(q, indent=1))
+    lines += ["## Detection quality on generated data",
+              f"{q['transactions']:,} transactions, {q['patterns']} injected patterns "
+              f"(10 per typology), generator seed 101 (tuning used seeds 5, 7, 11).", "",
+              "| typology | recall | target |", "|---|---|---|"]
+    lines += [f"| {t} | {r:.2f} | ≥ 0.95 |" for t, r in q["recall"].items()]
+    lines += [f"| **all patterns** | **{q['recall_all']:.2f}** | ≥ 0.95 |", "",
+              f"Alert precision: **{q['precision']:.2f}** ({q['alerts']} merged alerts; an "
+              "alert is correct when at least half of its transactions are injected laundering) "
+              "— target ≥ 0.8.", "",
+              "Caveat: the generator is this project's own (`enclave finance aml-generate`) and "
+              "the thresholds were tuned on other seeds of it; on data from other generators "
+              "precision in particular will be lower (see the AMLSim figures below, where the "
+              "alert component alone is near chance).", ""]
+
+    print("== AMLSim 20K_fanin200 ==")
+    a = amlsim()
+    if a:
+        print(json.dumps(a, indent=1))
+        lines += ["## Real AMLSim sample 20K_fanin200 (node labels)",
+                  f"{a['accounts']:,} accounts, {a['fraud']} labelled fraud; chance ROC-AUC 0.5, "
+                  f"chance recall in top 1,000 = {1000 / a['accounts']:.2f}.", "",
+                  "| score | ROC-AUC | fraud recall in top 1,000 |", "|---|---|---|"]
+        for comp in ("risk", "alerts", "anomaly"):
+            lines.append(f"| {comp} | {a[f'roc_auc_{comp}']:.3f} | "
+                         f"{a[f'recall_top1000_{comp}']:.3f} |")
+        lines += ["", f"Analysis wall time {a['wall_s']:.1f} s.", ""]
+
+    if not args.skip_scale:
+        print(f"== scale: {n_scale:,} transactions ==")
+        s = scale(work, n_scale)
+        print(json.dumps(s, indent=1))
+        lines += [f"## {s['transactions']:,} transactions through every detector",
+                  f"CSV {s['file_mb']:.0f} MB (AMLworld layout), child process, 2 threads max.",
+                  "", "| figure | measured | target |", "|---|---|---|",
+                  f"| wall time (read + all detectors + scoring) | {s['wall_s']:.1f} s | ≤ 60 s |",
+                  f"| CPU time of that process (user + sys, whole run incl. imports) | "
+                  f"{s['cpu_s']:.1f} s | — |",
+                  f"| peak RSS | {s['peak_rss_mb']:.0f} MB | ≤ 4,096 MB |",
+                  f"| alerts | {s['alerts']} | — |", "",
+                  "Wall time is inflated by other engineers' jobs on the same 2 CPUs (load "
+                  "average above); CPU time is what the analysis itself consumed.", "",
+                  "Stage timings (wall s): " + ", ".join(f"{k} {v:.1f}" for k, v in
+                                                  s["timings"].items()), ""]
+
+    print("== streaming latency (Redis) ==")
+    lines += ["## Streaming (finance.aml_stream on a real Redis stream)",
+              "Latency = from reading the entry to the alert being stored as a record.", "",
+              "| producer rate | transactions | alerts | p50 | p95 | max | target p95 | "
+              "pattern recall | alert precision |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for rate in (200.0, 1000.0):
+        st = streaming(rate, 20_000 if not args.quick else 5_000)
+        if st is None:
+            lines.append("| skipped: Redis unreachable | | | | | | |")
+            break
+        print(json.dumps(st, indent=1))
+        lines.append(f"| {rate:.0f}/s | {st['transactions']:,} | {st['alerts']} | "
+                     f"{st['p50_ms']:.1f} ms | {st['p95_ms']:.1f} ms | {st['max_ms']:.1f} ms | "
+                     f"≤ 500 ms | {st['pattern_recall']:.2f} | {st['alert_precision']:.2f} |")
+    lines += ["", "Streaming recall counts a pattern found when an alert of its typology "
+              "contains one of its transactions; fan, gather-scatter and bipartite stay silent "
+              "during the first 7 days of stream time (warm-up), so patterns there are missed "
+              "by design.", ""]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

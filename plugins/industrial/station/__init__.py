@@ -1,0 +1,1 @@
+"""The line operator's station: inspection records, feedback, shift counters, the page."""

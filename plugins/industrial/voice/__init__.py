@@ -1,0 +1,1 @@
+"""Operator voice notes: speech -> transcript (core ``asr`` role) -> defect tags."""

@@ -1,0 +1,1 @@
+"""CT capability: DICOM study loading, quantitative analysis, phantoms, de-identification."""

@@ -1,0 +1,1 @@
+"""De-identification: DICOM PS3.15 Basic Application Confidentiality Profile and record text."""

