@@ -9,6 +9,7 @@ from plugins.logistics.dispatch.sessions import periodic_jobs as _periodic_jobs
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_DAY = HERE / "samples" / "depot_day.json"
+SAMPLE_REPLAN = HERE / "samples" / "replan_state.json"
 
 
 def register_tasks(register) -> None:
@@ -33,10 +34,14 @@ def register_cli(group) -> None:
 
 
 def sample_inputs(register) -> None:
-    """A one-depot day with 30 orders and 4 vans, planned in 3 s."""
+    """A one-depot day with 30 orders and 4 vans, planned in 3 s, and its 11:30 re-plan."""
     register(SampleInput(task="logistics.routes", inputs=(SAMPLE_DAY,),
                          params={"time_limit": 3},
                          description="30 orders (kg + pallets, windows) around a Lyon depot"))
+    register(SampleInput(task="logistics.replan", inputs=(SAMPLE_REPLAN,),
+                         params={"time_limit": 1.2},
+                         description="that day at 11:30: a new order, a cancellation, a "
+                                     "slowed zone and a van breakdown"))
 
 
 def periodic_jobs(register) -> None:

@@ -1,7 +1,9 @@
 """Regenerate ``depot_day.json``: a small, reproducible day of orders around one depot.
 
-Run ``python -m plugins.logistics.samples.make_samples``. The file is committed so that
-``enclave demo`` needs nothing but the package; the generator shows how it was made.
+Run ``python -m plugins.logistics.samples.make_samples``. The files are committed so that
+``enclave demo`` needs nothing but the package; the generator shows how they were made.
+``replan_state.json`` is that day's morning plan plus what happened by 11:30 (a new order,
+a cancellation, a slowed zone, a van breakdown) for ``logistics.replan``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,31 @@ def make_day(n_orders: int = 30, n_vehicles: int = 4, seed: int = 7) -> dict:
         "travel": {"mode": "haversine", "road_factor": 1.35, "speed_kmh": 32}}
 
 
+def make_replan_state(day: dict, time_limit_s: float = 5.0) -> dict:
+    """A self-contained re-plan input: the day, its 07:30 plan, and the 11:30 changes."""
+    from plugins.logistics.routing.loaders import problem_from_dict
+    from plugins.logistics.routing.plan import PlanRequest, plan_problem
+
+    plan = plan_problem(PlanRequest(problem=problem_from_dict(day, "depot_day.json"),
+                                    time_limit_s=time_limit_s, seed=0))
+    # The van that breaks down has its whole afternoon ahead, so its stops must move;
+    # the cancelled order is the last stop of another afternoon route.
+    afternoon = sorted((r for r in plan.routes if r.stops), key=lambda r: r.start_s)[-2:]
+    broken, other = afternoon[-1], afternoon[0]
+    return {"problem": day, "plan": plan.model_dump(mode="json"), "now": "11:30",
+            "new_orders": [{"id": "N1", "lat": 45.7612, "lon": 4.8501, "demand": [60, 1],
+                            "time_windows": [["12:00", "15:00"]], "service_min": 8}],
+            "cancelled": [other.stops[-1]],
+            "traffic": {"zones": [{"name": "Perrache works", "lat": 45.749, "lon": 4.826,
+                                   "radius_km": 1.5, "speed_factor": 0.4}]},
+            "vehicles": {broken.vehicle: {"available": False, "note": "breakdown"}}}
+
+
 if __name__ == "__main__":
-    out = Path(__file__).with_name("depot_day.json")
-    out.write_text(json.dumps(make_day(), indent=1) + "\n", encoding="utf-8")
-    print(out)
+    here = Path(__file__).parent
+    day = make_day()
+    (here / "depot_day.json").write_text(json.dumps(day, indent=1) + "\n", encoding="utf-8")
+    state = make_replan_state(day)
+    (here / "replan_state.json").write_text(json.dumps(state, indent=1) + "\n",
+                                            encoding="utf-8")
+    print(here / "depot_day.json", here / "replan_state.json")
