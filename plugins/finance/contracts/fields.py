@@ -1,4 +1,4 @@
-"""Rule-based field extraction: parties and roles, dates, term, renewal, law, money.
+"""Rule-based field extraction: dates, term, renewal, law, money; parties via ``parties``.
 
 Every extractor returns the value together with the character span it was read from,
 so the task can attach page + box evidence and the LLM path can be checked against
@@ -8,33 +8,17 @@ the same text. Patterns were tuned on CUAD's normalised answers (see bench/contr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from plugins.finance.contracts.normalise import (
-    COUNTRIES,
     DURATION,
-    US_STATES,
     find_dates,
     jurisdiction,
     quantity,
     to_days,
     to_months,
 )
-
-PREAMBLE_CHARS = 4000
-_US_STATES_LOW = [w for state in US_STATES for w in state.lower().split()]
-_PLACES = {p.lower() for p in (*US_STATES, *COUNTRIES, "U.S.A", "USA", "U.S.", "ROC", "PRC")}
-
-
-@dataclass
-class Found:
-    """A value and the text span it came from."""
-
-    value: Any
-    start: int
-    end: int
-
+from plugins.finance.contracts.parties import parties as parties  # re-exported: fields.parties
+from plugins.finance.contracts.spans import PREAMBLE_CHARS, Found
 
 _TITLE_WORDS = re.compile(
     r"\b(AGREEMENT|CONTRACT|LICEN[CS]E|AMENDMENT|ADDENDUM|LEASE|MEMORANDUM|TERMS|PLAN|"
@@ -83,105 +67,6 @@ def document_type(name: str | None) -> str | None:
         if re.search(pattern, name, re.IGNORECASE):
             return kind
     return "other"
-
-
-_ENTITY_SUFFIX = (r"(?i:Inc|Incorporated|Corp|Corporation|Company|Co|LLC|L\.L\.C|Ltd|Limited|LP|"
-                  r"L\.P|LLP|plc|GmbH|AG|S\.A|SA|N\.V|NV|B\.V|BV|S\.p\.A|SpA|S\.r\.l|Pty|"
-                  r"Trust|Bank|N\.A|PC|P\.C|S\.A\.S|SAS|AB|A/S|Oy|K\.K|University|Fund|"
-                  r"Foundation|Partnership|Association)\.?")
-_TOKEN = r"(?:[a-z]{0,2}[A-Z0-9][\w&'’.\-]*|of|and|&|de|du|the|for|dba|d/b/a)"
-_GAP = r"(?:[ \t]|\n(?![ \t]*\n))+"  # spaces or a single line break, never a blank line
-_ENTITY = re.compile(r"(?P<name>(?:" + _TOKEN + _GAP + r"){0,7}?[a-z]{0,2}[A-Z0-9][\w&'’.\-]*,?"
-                     + _GAP + _ENTITY_SUFFIX
-                     + r"(?:,?[ \t]+(?i:Ltd|Limited|Inc|LLC|L\.L\.C|AG|SA|S\.A|plc)\.?)?"
-                     r"(?:[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z][a-z]+(?![ \t]*\d))?)(?![A-Za-z])")
-_PERSON = re.compile(r"(?P<name>(?:Mr\.|Ms\.|Mrs\.|Dr\.)?\s*[A-Z][\w&'’.\-]*(?:[ \t]+(?:of|and|&|de|"
-                     r"the|for)?[ \t]*[A-Z][\w&'’.\-]*){0,6}),?[ \t]*(?:an\s+individual[^(]{0,80})?"
-                     r"(?=\(\s*(?:hereinafter\s+(?:referred\s+to\s+as\s+|called\s+)?)?(?:the\s+)?"
-                     r"(?:[\"“]|[A-Z][a-z]+\)))")
-# "Centrack International, a Florida corporation": a name introduced by its description
-_DESCRIBED = re.compile(r"(?P<name>(?:[A-Z0-9][\w&'’.\-]*[ \t]+(?:(?:of|and|&|de|the|for)[ \t]+)?){0,6}"
-                        r"[A-Z0-9][\w&'’.\-]*),[ \t]+an?[ \t]+(?:[\w'’-]+[ \t]+){0,5}?(?:corporation|"
-                        r"company|partnership|organization|institution|bank|trust|entity|university|"
-                        r"individual|association|cooperative|society|firm)\b")
-# "Party A (Shipper): ZTO Express Co., Ltd." / "Licensor: Acme Ltd"
-_LABELLED = re.compile(r"(?:Party\s+[A-D]|Licensor|Licensee|Supplier|Customer|Seller|Buyer|"
-                       r"Distributor|Client|Contractor|Consultant|Company|Vendor|Purchaser)"
-                       r"[ \t]*(?:\([^)\n]{1,30}\))?[ \t]*[:：][ \t]*(?P<name>[A-Z0-9][^\n:]{2,80}?)"
-                       r"(?=[ \t]*(?:\n|Address|$|,\s+(?:a|an|with|having)\b|\s{2,}))")
-_NOT_A_PARTY = re.compile(r"\b(?:AGREEMENT|Agreement|CONTRACT|Contract|Effective|Date|Section|"
-                          r"Schedule|Exhibit|Amendment|Plan|Territory|Products?|Services?)\b")
-_ROLE = re.compile(r"\(\s*(?:each\s+|individually\s+)?(?:hereinafter\s+(?:referred\s+to\s+as\s+|"
-                   r"called\s+)?)?(?:the\s+)?[\"“”']+(?P<role>[^\"“”']{1,60})[\"“”']+"
-                   r"(?:\s*(?:or|and)\s+(?:the\s+)?[\"“”']+[^\"“”']{1,60}[\"“”']+)?[^)]{0,80}\)")
-_PREAMBLE_END = re.compile(r"\b(?:WHEREAS|Whereas|W I T N E S S E T H|RECITALS|Recitals|BACKGROUND|"
-                           r"Background|NOW,? THEREFORE|(?i:agree\s+as\s+follows)|IT IS AGREED|"
-                           r"1\.\s+DEFINITIONS)")
-_GENERIC_ROLES = {"agreement", "effective date", "parties", "party", "this agreement",
-                  "execution date", "affiliate", "affiliates"}
-_GENERIC_NAME_WORDS = {"a", "an", "the", "limited", "liability", "company", "corporation",
-                       "inc", "corp", "ltd", "llc", "usa", "us", "public", "private", "stock",
-                       "joint", "general", "partnership", "business", "exempted", "investment",
-                       "incorporated", "co", "and", "of", "its", "delaware", "nevada"}
-
-
-def parties(text: str) -> list[Found]:
-    """Parties named in the preamble, each value {"name", "role"} (role may be None)."""
-    head = text[:PREAMBLE_CHARS]
-    m = re.search(r"\b(?:between|among)\b", head, re.IGNORECASE)
-    start = m.end() if m else 0
-    stop = _PREAMBLE_END.search(head, start)
-    window_end = stop.start() if stop else min(len(head), start + 1500)
-    candidates = [(em.start("name"), em.end("name"), em.group("name"))
-                  for em in _ENTITY.finditer(text, start, window_end)]
-    candidates += [(pm.start("name"), pm.end("name"), pm.group("name"))
-                   for pattern in (_PERSON, _DESCRIBED)
-                   for pm in pattern.finditer(text, start, window_end)]
-    candidates += [(lm.start("name"), lm.end("name"), lm.group("name"))
-                   for lm in _LABELLED.finditer(text, 0, min(len(text), PREAMBLE_CHARS))]
-    candidates.sort()
-    found: list[Found] = []
-    seen: set[str] = set()
-    last_end = -1
-    for s, e, raw in candidates:
-        if s < last_end:
-            continue
-        name = _clean_name(raw)
-        if _NOT_A_PARTY.search(name) and not re.search(_ENTITY_SUFFIX + r"$", name):
-            continue
-        words = set(re.findall(r"[a-z]+", name.lower()))
-        if not name or len(name) < 3 or words <= _GENERIC_NAME_WORDS | set(_US_STATES_LOW):
-            continue
-        if re.fullmatch(r"[A-Z][a-z]+(?:ese|ish|an|ian|ch)\s+(?:corporation|company|"
-                        r"limited(?:\s+liability)?\s+company|partnership)", name) \
-                or name.lower() in _PLACES:
-            continue  # "a Japanese corporation", "Japan": descriptions, not parties
-        if name.lower() in seen:
-            continue
-        seen.add(name.lower())
-        last_end = e
-        role = None
-        rm = _ROLE.search(text, e, min(e + 260, window_end + 200))
-        if rm and not re.search(r"\band\s+[A-Z]|;|\bbetween\b", text[e:rm.start()]):
-            candidate = rm.group("role").strip()
-            if candidate.lower() not in _GENERIC_ROLES:
-                role = candidate
-        s = e - len(name) if text[e - len(name):e] == name else s
-        found.append(Found({"name": name, "role": role}, s, e))
-    return found[:8]
-
-
-def _clean_name(name: str) -> str:
-    name = re.sub(r"\s+", " ", name).strip(" ,;:")
-    name = re.split(r"\.{3,}|…", name)[-1]  # table-of-contents leaders
-    # an address or a previous party before the name: keep what follows the last ", and "
-    name = re.split(r",\s+and\s+|;\s*|\band\s+(?=[A-Z][\w.]*\s)(?<=\.\s and )", name)[-1]
-    pieces = re.split(r",\s+(?!(?i:Inc|Ltd|LLC|L\.L\.C|Corp|Co|Limited|plc|N\.A|L\.P|LP|S\.A|"
-                      r"GmbH|AG)\b)", name)
-    name = pieces[-1]
-    name = re.sub(r"^(?:(?:and|by|between|among|the|with|This|THIS|AGREEMENT|Agreement|of)\s+)+",
-                  "", name)
-    return name.strip(" ,;:")
 
 
 _STRONG_DATE_CUE = re.compile(r"(?:dated|entered\s+into|made|executed|effective|as\s+of|"

@@ -1,0 +1,97 @@
+"""What a party's name looks like: entity suffixes, words that are not names, spellings.
+
+Shared by the preamble reader (``parties``) and the signature-block reader (``signatures``),
+so both judge a candidate name the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from plugins.finance.contracts.normalise import COUNTRIES, US_STATES
+
+US_STATE_WORDS = {w for state in US_STATES for w in state.lower().split()}
+PLACES = {p.lower() for p in (*US_STATES, *COUNTRIES, "U.S.A", "USA", "U.S.", "ROC", "PRC")}
+
+ENTITY_SUFFIX = (r"(?i:Inc|Incorporated|Corp|Corporation|Company|Co|LLC|L\.L\.C|Ltd|Limited|LP|"
+                 r"L\.P|LLP|plc|GmbH|AG|S\.A|SA|N\.V|NV|B\.V|BV|S\.p\.A|SpA|S\.r\.l|Pty|"
+                 r"Trust|Bank|N\.A|PC|P\.C|S\.A\.S|SAS|AB|A/S|Oy|K\.K|University|Fund|"
+                 r"Foundation|Partnership|Association|PLLC|LLLP|S/A|G\.I\.E)\.?")
+SUFFIX_WORD = re.compile(ENTITY_SUFFIX + r"$")
+_TOKEN = r"(?:[a-z]{0,2}[A-Z0-9][\w&'’.\-]*|of|and|&|de|du|the|for|dba|d/b/a)"
+_GAP = r"(?:[ \t]|\n(?![ \t]*\n))+"  # spaces or a single line break, never a blank line
+# "Acme Holdings, Inc.": up to eight words ending in an entity suffix
+ENTITY = re.compile(r"(?P<name>(?:" + _TOKEN + _GAP + r"){0,7}?[a-z]{0,2}[A-Z0-9][\w&'’.\-]*,?"
+                    + _GAP + ENTITY_SUFFIX
+                    + r"(?:,?[ \t]+(?i:Ltd|Limited|Inc|LLC|L\.L\.C|AG|SA|S\.A|plc)\.?)?"
+                    r"(?:[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z][a-z]+(?![ \t]*\d))?)(?![A-Za-z])")
+# what a party is called in the contract, not its name
+ROLE_WORDS = {"franchisee", "franchisor", "licensee", "licensor", "member", "members", "company",
+              "consultant", "distributor", "supplier", "customer", "client", "seller", "buyer",
+              "purchaser", "vendor", "contractor", "sponsor", "developer", "manager", "agent",
+              "lender", "borrower", "guarantor", "party", "parties", "employee", "employer",
+              "executive", "shareholder", "partner", "investor", "owner", "tenant", "landlord",
+              "provider", "reseller", "manufacturer", "undersigned", "you", "we", "us"}
+NOT_A_PARTY = re.compile(r"\b(?:AGREEMENT|Agreement|CONTRACT|Contract|Effective|Date|Section|"
+                         r"Source|Attachment|Schedule|Exhibit|Amendment|Plan|Territory|"
+                         r"Products?|Services?)\b")
+GENERIC_NAME_WORDS = {"a", "an", "the", "limited", "liability", "company", "corporation",
+                      "inc", "corp", "ltd", "llc", "usa", "us", "public", "private", "stock",
+                      "joint", "general", "partnership", "business", "exempted", "investment",
+                      "incorporated", "co", "and", "of", "its", "delaware", "nevada",
+                      "affiliates", "affiliate", "subsidiaries"}
+# words before a full stop that does not end a sentence ("Inc.", "St.", "N.A.", "U.S.A.")
+ABBREVIATION = re.compile(r"(?:\b(?i:Inc|Corp|Co|Ltd|No|Nos|St|Mr|Mrs|Ms|Dr|Jr|Sr|Ave|Blvd|Rd|"
+                          r"Dept|Fl|Pte|Pty|Bldg|Mt|Ft|Ste)|\b[A-Z]|\.[A-Za-z])$")
+
+
+def name_like(name: str) -> bool:
+    """Whether words can be a party's name: not a role, a place, a heading or a clause word."""
+    words = set(re.findall(r"[a-z]+", name.lower()))
+    if words <= ROLE_WORDS | GENERIC_NAME_WORDS:
+        return False  # "Sponsor", "FRANCHISEE MEMBER": a role, not a name
+    tokens = name.split()
+    if len(name) < 2 or name.lower() in PLACES or SUFFIX_WORD.fullmatch(name) \
+            or tokens[0].isdigit() or sum(w.isdigit() for w in tokens) > 1 \
+            or re.search(r"\bARTICLE\b", name) \
+            or sum(len(w) == 1 for w in tokens) > 2:  # "R E C I T A L S", a contents line
+        return False
+    if words <= GENERIC_NAME_WORDS | US_STATE_WORDS:
+        return False
+    return not (NOT_A_PARTY.search(name) and not SUFFIX_WORD.search(name))
+
+
+def clean_name(name: str) -> str:
+    """A pattern's match without what came before the name (a title, an address, "and")."""
+    name = re.sub(r"\s+", " ", name).strip(" ,;:")
+    # "INTELLECTUAL PROPERTY RIGHTS AGREEMENT Synchron": the title before the name
+    name = re.sub(r"^.*\b(?:AGREEMENT|Agreement|CONTRACT)\s+(?=\S)", "", name)
+    name = re.split(r"\.{3,}|…", name)[-1]  # table-of-contents leaders
+    # an address or a previous party before the name: keep what follows the last ", and "
+    name = re.split(r",\s+and\s+|;\s*|\band\s+(?=[A-Z][\w.]*\s)(?<=\.\s and )", name)[-1]
+    pieces = re.split(r",\s+(?!(?i:Inc|Ltd|LLC|L\.L\.C|Corp|Co|Limited|plc|N\.A|L\.P|LP|S\.A|"
+                      r"GmbH|AG)\b)", name)
+    name = pieces[-1]
+    name = re.sub(r"^(?:(?:and|AND|by|between|among|the|with|This|THIS|AGREEMENT|Agreement|of)"
+                  r"\s+)+", "", name)
+    return name.strip(" ,;:")
+
+
+def name_key(name: str) -> str:
+    """Letters and digits only: "Torvec Inc." and "TORVEC INC" have one key."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def distinct_words(name: str) -> set[str]:
+    """A name's distinctive words: "ACME HOLDINGS, INC." and "Acme Holdings Inc" share them."""
+    words = set(re.findall(r"[a-z0-9]+", name.lower()))
+    return words - GENERIC_NAME_WORDS - {"l", "p", "s", "a", "n", "v", "b", "gp", "lp"}
+
+
+def same_party(name: str, other: str) -> bool:
+    """Whether two spellings name one party ("Naked Brand Group, Inc." / "The Naked Brands ...")."""
+    a, b = distinct_words(name), distinct_words(other)
+    if a and b and (a <= b or b <= a):
+        return True
+    return SequenceMatcher(None, name_key(name), name_key(other)).ratio() >= 0.85

@@ -1,0 +1,121 @@
+"""Party names and roles on preamble and signature wording from real contracts.
+
+The excerpts are quoted from CUAD v1 (The Atticus Project, CC BY 4.0) contracts whose
+parties the earlier suffix-only rules missed or misnamed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from plugins.finance.contracts import fields as F
+from plugins.finance.contracts.parties import parties
+
+
+def _names(text: str) -> list[tuple[str, str | None]]:
+    return [(p.value["name"], p.value["role"]) for p in parties(text)]
+
+
+def test_fields_module_still_exports_parties() -> None:
+    assert F.parties is parties
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a name in lower case, and a former name in brackets that is not a second party
+    ('Co-Branding and Services Agreement, effective as of October 1, 1999 (this "Agreement"), '
+     'between RSL COM PrimeCall, Inc., a Delaware corporation ("PrimeCall"), and deltathree.com, '
+     'Inc. (formerly known as Delta Three, Inc.), a Delaware corporation ("DeltaThree").\n\n'
+     '                              W I T N E S S E T H :',
+     [("RSL COM PrimeCall, Inc.", "PrimeCall"), ("deltathree.com, Inc.", "DeltaThree")]),
+    # a trade name after the description; "INCORPORATED" is the suffix, not a stop word
+    ('This Agreement, entered into this the 10th day of January 2000, by and between INTEGRITY '
+     'INCORPORATED, a Delaware corporation with principal offices at 1000 Cody Road, Mobile, '
+     'Alabama ("Integrity") and TIME LIFE, INC., a Delaware corporation d/b/a Time Life Music, '
+     'with principal offices located at 2000 Duke Street, Alexandria, Virginia 22314 ("TL"). '
+     'The parties wish to produce a series of recorded compilations.',
+     [("INTEGRITY INCORPORATED", "Integrity"), ("TIME LIFE, INC. d/b/a Time Life Music", "TL")]),
+    # "and" inside a name; the address between name and role holds no party
+    ('SUPPLY AGREEMENT ("Supply Agreement") effective as of the date of last signing ("Effective '
+     'Date") between Centre for Probe Development and Commercialization, a not-for-profit '
+     'research and services institution with offices located at McMaster University, Nuclear '
+     'Research Building, 1280 Main Street West, Hamilton, Ontario, Canada, L8S 4K1, ("CPDC"), and '
+     'FUSION Pharmaceuticals Inc. ("FUSION"), having a place of business at 270 Longwood Road '
+     'South, Hamilton, Ontario, Canada, L8P 0A6, (together the "Parties" each a "Party").',
+     [("Centre for Probe Development and Commercialization", "CPDC"),
+      ("FUSION Pharmaceuticals Inc.", "FUSION")]),
+    # no "between" and no entity suffix: roles given by "hereinafter referred to as"
+    ('TRANSPORTATION CONTRACT\n\n        Astana                    January 31, 2000\n\n'
+     '                                    PREAMBLE\n\nJSC NOC KazakhOil, hereinafter referred to '
+     'as the "Company", in the person of Executive Marketing Director Ms. A. M. Rakhimbekov, acting '
+     'on the basis of the Power of Attorney (1) 1-13 dated January 3, 2000, on the one side and JSC '
+     'Karakudukmunay, hereinafter referred to as the "Principal" in the person of General Director '
+     'Mr. N. D. Klinchev and Financial Director Mr. R. Moore, acting on the basis of the Charter, on '
+     'the other side, collectively referred to as the "Parties", have entered into this '
+     'Transportation Contract (the "Contract") and hereby agree as follows:\n\n'
+     '1. SUBJECT OF THE CONTRACT',
+     [("JSC NOC KazakhOil", "Company"), ("JSC Karakudukmunay", "Principal")]),
+    # a numbered list after "BETWEEN:", a person in capitals
+    ('THIS AGREEMENT is made on 26 September 2019\n\nBETWEEN:\n\n(1) BICYCLETX LIMITED a company '
+     'incorporated under the laws of England and Wales (Company Number 11036101) whose registered '
+     'office is at Building 900 Babraham Research Campus, Babraham, Cambridgeshire, CB22 3AT, '
+     'United Kingdom (the "Company"); and\n\n(2) NIGEL CROCKETT of (the \'\'Employee").\n\n'
+     'IT IS AGREED as follows:',
+     [("BICYCLETX LIMITED", "Company"), ("NIGEL CROCKETT", "Employee")]),
+    # a title page's "between" first, the roles in the preamble that follows
+    ('JOINT DEVELOPMENT AGREEMENT\n\nbetween\n\nFUELCELL ENERGY, INC.\n\nand\n\nEXXONMOBIL '
+     'RESEARCH AND ENGINEERING COMPANY\n\nTABLE OF CONTENTS ARTICLE 1 - DEFINITIONS 1\n\n'
+     'JOINT DEVELOPMENT AGREEMENT\n\nThis Agreement is made as of the Effective Date between:\n\n'
+     'ExxonMobil Research and Engineering Company, a corporation of the State of Delaware having '
+     'offices at 1545 Route 22 East, Annandale, New Jersey 08801 ("ExxonMobil"); and\n\nFuelCell '
+     'Energy, Inc., a corporation of the State of Delaware having offices at 3 Great Pasture '
+     'Road, Danbury, Connecticut 06810 ("FCE").\n\nExxonMobil and FCE are engaged in '
+     'collaborative research.',
+     [("FUELCELL ENERGY, INC.", "FCE"),
+      ("EXXONMOBIL RESEARCH AND ENGINEERING COMPANY", "ExxonMobil")]),
+    # an address straight after the suffix is not part of the name
+    ('PHOTO RETOUCHING OUTSOURCING AGREEMENT\n\nBetween: DGT Corp. Suite 207 - 1130 Austin '
+     'Avenue, Coquitlam, British Columbia, Canada V3K 3P5 (hereinafter referred to as "DGT")\n\n'
+     'And: Dolphin Industries Limited Room 1302 Golden Gate Commercial Bldg 136 Austin Road '
+     'Tsimshatsui, Hong Kong (hereinafter referred to as "Dolphin")\n\n',
+     [("DGT Corp.", "DGT"), ("Dolphin Industries Limited", "Dolphin")]),
+    # "Bank" does not end "Deutsche Bank Securities Inc."
+    ('This Remarketing Agreement is dated as of August 26, 2014 (this "Remarketing Agreement"), '
+     'among MetLife, Inc., a Delaware corporation (the "Company"), and Deutsche Bank Securities '
+     'Inc. ("Deutsche Bank") (the "Remarketing Agents," which expression shall include any '
+     'institution appointed as a Remarketing Agent in accordance with Section 8 hereof), and '
+     'Deutsche Bank Trust Company Americas, not individually but solely as Stock Purchase '
+     'Contract Agent.',
+     [("MetLife, Inc.", "Company"), ("Deutsche Bank Securities Inc.", "Deutsche Bank"),
+      ("Deutsche Bank Trust Company Americas", None)]),
+])
+def test_parties_from_real_preambles(text: str, expected: list) -> None:
+    assert _names(text) == expected
+
+
+def test_parties_named_only_over_the_signatures() -> None:
+    preamble = ("STATEMENT OF WORK - APPENDIX A This Statement of Work is issued to and made part "
+                "of that Software Development Agreement executed by and between Developer and "
+                "Client on the Effective Date (the Agreement).\n\n")
+    body = ("1. Project Overview The purpose of this project is to develop additional features "
+            "for the Pelican Delivers software. This includes POS integration, Google Maps API, "
+            "payment processing features, ID verification, reporting, driver app improvement and "
+            "workflow.\n\n") * 8
+    signatures = ("IN WITNESS WHEREOF, the Parties have executed this Agreement as of the Effective "
+                  "Date. Acceptance by Developer SEATTLE SOFTWARE DEVELOPERS, Inc. By: /s/ Julian "
+                  "Valentine Julian Valentine, VP\n\nAcceptance by Client: PELICAN DELIVERS INC. "
+                  "By: /s/ Dave Comeau Dave Comeau, Shareholder\n\n11\n\n")
+    assert _names(preamble + body + signatures) == [
+        ("SEATTLE SOFTWARE DEVELOPERS, Inc.", None), ("PELICAN DELIVERS INC.", None)]
+
+
+def test_references_and_roles_are_not_new_parties() -> None:
+    # "NETGEAR" and "Distributor" below refer to parties already named
+    text = ('Ingram Micro, a corporation organized under the laws of the State of California, '
+            'having a place of business located at 1600 E. St. Andrew Place, Santa Ana, '
+            'California, USA, ("Distributor") and NETGEAR, Inc. ("NETGEAR"), a wholly owned '
+            'subsidiary of Bay Networks, Inc., organized under the laws of the State of Delaware, '
+            'agree that the following terms govern the purchase of Products between the parties.'
+            '\n\nNETGEAR and Distributor having previously entered into a Distributor Agreement.')
+    names = [name for name, _ in _names(text)]
+    assert "Ingram Micro" in names and "NETGEAR, Inc." in names
+    assert "NETGEAR" not in names and "Distributor" not in names
