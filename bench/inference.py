@@ -266,7 +266,7 @@ def main() -> None:
              f"Load average at start {load_before[0]:.1f}"
              + (" (other jobs shared the CPU: figures are noisy, ratios within one run are "
                 "the meaningful part). " if load_before[0] > 1.0 else " (idle). ")
-             + 
+             +
              f"Text: {origin}."]
 
     settings = {"workers": args.workers, "max_batch_size": args.max_batch_size,
