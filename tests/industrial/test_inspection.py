@@ -168,3 +168,17 @@ def test_watched_folder_inspects_new_images(fitted_line, parts, tmp_path):
         thread.join(10)
     assert [name for name, _ in results] == ["cam_0001.png"]
     assert results[0][1]["verdict"] == "fail"
+
+
+def test_a_model_fitted_on_older_features_asks_to_be_refitted():
+    from core.errors import UserError
+    from plugins.industrial.inspection.anomaly import AnomalyModel
+    from plugins.industrial.inspection.features import FEATURE_DIM, GRID
+    from plugins.industrial.inspection.linemodel import LineModel
+    memory = np.zeros((1, 4, FEATURE_DIM), dtype=np.float16)
+    anomaly = AnomalyModel(memory, np.zeros(FEATURE_DIM), np.ones(FEATURE_DIM), window_cells=-1)
+    old = LineModel("l", 3, 1.0, anomaly, meta={"feature_version": "filterbank-v1"})
+    with pytest.raises(UserError, match="Re-fit"):
+        old.inspect(np.zeros((256, 256, 3), dtype=np.float32), (256, 256))
+    current = LineModel("l", 4, 1e9, anomaly, meta={})
+    assert current.inspect(np.zeros((256, 256, 3), dtype=np.float32), (256, 256)).anomaly_map.shape == (GRID, GRID)

@@ -97,5 +97,36 @@ def patch_features(rgb: np.ndarray) -> np.ndarray:
              F.avg_pool2d(yellow_blue, CELL_PX)]
     local = torch.cat(maps, dim=1)  # (1, C, GRID, GRID)
     context = F.avg_pool2d(F.pad(local, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
-    feats = torch.cat([local, context], dim=1)[0].permute(1, 2, 0)
+    feats = _compress(torch.cat([local, context], dim=1))[0].permute(1, 2, 0)
     return feats.numpy().astype(np.float32, copy=False)
+
+
+def _channel_kinds() -> tuple[torch.Tensor, torch.Tensor]:
+    """Masks over the 2 x 27 channels: rectified energies (incl. std) and signed extremes."""
+    energy, signed = [], []
+    for _ in range(3):  # per scale: 5 energies, blob max, blob min
+        energy += [True] * 5 + [False, False]
+        signed += [False] * 5 + [True, True]
+    energy += [False, True, False, False, False, False]  # mean, std, darkest, brightest, rg, yb
+    signed += [False, False, True, True, False, False]
+    return torch.tensor(energy * 2), torch.tensor(signed * 2)
+
+
+_ENERGY, _SIGNED = _channel_kinds()
+ENERGY_FLOOR = 3e-4  # below the 1 % quantile of cell energies on real textures
+SIGNED_SCALE = 0.01  # asinh is linear below this, logarithmic above
+
+
+def _compress(feats: torch.Tensor) -> torch.Tensor:
+    """Log energies and asinh extremes: texture contrast varies by orders of magnitude.
+
+    Filter energies scale with illumination and gain, and a few dark pits or bright glints
+    reach values far beyond the rest; on a linear scale those heavy tails dominate
+    the nearest-neighbour distance while a smooth foreign region (energies several times
+    lower than the surface's) barely moves it. On NEU-derived anomalies this is worth
+    0.70 -> 0.96 image AUROC (bench/results/industrial.md).
+    """
+    out = feats.clone()
+    out[:, _ENERGY] = torch.log(feats[:, _ENERGY] + ENERGY_FLOOR)
+    out[:, _SIGNED] = torch.asinh(feats[:, _SIGNED] / SIGNED_SCALE)
+    return out

@@ -42,7 +42,7 @@ from plugins.industrial.inspection.imageio import load_image
 from plugins.industrial.inspection.texture import CLASSIFIER_SIDE_PX
 
 MIN_GOOD_IMAGES = 20
-FEATURE_VERSION = "filterbank-v1"
+FEATURE_VERSION = "filterbank-v2"  # v2: log energies, asinh extremes
 
 
 @dataclass
@@ -92,6 +92,12 @@ class LineModel:
             raise UserError(f"line {self.line!r} v{self.version} has only a defect-type classifier; "
                             "fit it with good images too: enclave run industrial.fit GOOD_DIR "
                             f"--set line={self.line}")
+        stored = self.meta.get("feature_version", FEATURE_VERSION)
+        if stored != FEATURE_VERSION:
+            # Its memory holds descriptors on another scale: every score would be wrong.
+            raise UserError(f"line {self.line!r} v{self.version} was fitted with {stored} patch "
+                            f"features; this release computes {FEATURE_VERSION}. Re-fit it: "
+                            f"enclave run industrial.fit GOOD_DIR --set line={self.line}")
         with torch_threads():
             amap = self.anomaly.anomaly_map(self.anomaly.patch_scores(patch_features(rgb)))
         score = float(amap.max())
@@ -177,6 +183,7 @@ def _fit_line(line: str, good: list[Path], defects: list[Path], classifier: Any,
     previous = registry.current_version(line)
     anomaly: AnomalyModel | None = None
     calibration: dict[str, Any] = {}
+    feature_version = FEATURE_VERSION
     if good:
         if len(good) < MIN_GOOD_IMAGES:
             raise UserError(f"industrial.fit: {len(good)} good images given; at least "
@@ -210,6 +217,7 @@ def _fit_line(line: str, good: list[Path], defects: list[Path], classifier: Any,
     elif previous is not None:
         carried = LineModel.load(line, previous, registry.version_dir(line, previous))
         anomaly, threshold = carried.anomaly, carried.threshold
+        feature_version = carried.meta.get("feature_version", feature_version)
         calibration = dict(carried.meta.get("calibration", {}), carried_from_version=previous)
     else:
         threshold = math.inf
@@ -220,7 +228,7 @@ def _fit_line(line: str, good: list[Path], defects: list[Path], classifier: Any,
         (folder / "classifier.joblib").write_bytes(classifier_to_bytes(classifier))
     meta = {
         "line": line, "version": number, "threshold": threshold if math.isfinite(threshold) else None,
-        "feature_version": FEATURE_VERSION, "window_cells": window_cells,
+        "feature_version": feature_version, "window_cells": window_cells,
         "good_images": len(good), "defect_images": len(defects),
         "calibration": calibration, "classifier": classifier_report,
         "previous_version": previous, "created_by": actor,
