@@ -98,6 +98,30 @@ def synthetic_auroc(n_fit: int, n_test: int, n_each: int) -> list[float]:
     return scores
 
 
+TUNED_PAIRS = (("rolled-in_scale", "scratches"), ("crazing", "inclusion"),
+               ("pitted_surface", "patches"), ("patches", "scratches"))
+
+
+def _pasted(rng, by_class, load, surface: str, donor: str, n_fit: int, n_test: int):
+    """Fit / held-out good / pasted sets for one (surface, donor) pair, drawn from ``rng``."""
+    names = list(rng.permutation(by_class[surface]))
+    fit = [load(n) for n in names[:n_fit]]
+    test_good = [load(n) for n in names[n_fit:n_fit + n_test]]
+    bases = [load(n) for n in names[n_fit + n_test:n_fit + 2 * n_test]]
+    donors = [load(n) for n in rng.permutation(by_class[donor])[:n_test]]
+    bad = []
+    for base, don in zip(bases, donors, strict=True):
+        y, x = rng.integers(32, 256 - 96, 2)
+        img = base.copy()
+        # paste with soft edges (8 px ramps): a foreign defect texture on this surface
+        patch = don[y:y + 64, x:x + 64]
+        yy, xx = np.mgrid[0:64, 0:64]
+        w = np.clip(np.minimum.reduce([yy, xx, 63 - yy, 63 - xx]) / 8.0, 0, 1)[..., None]
+        img[y:y + 64, x:x + 64] = w * patch + (1 - w) * img[y:y + 64, x:x + 64]
+        bad.append(np.clip(img, 0, 1))
+    return fit, test_good, bad
+
+
 def neu_auroc(n_fit: int = 30, n_test: int = 20) -> list[float]:
     """Good = NEU images of one surface class; anomalies = the same with a patch of another class."""
     folder = SHARED / "neu" / "images"
@@ -121,23 +145,8 @@ def neu_auroc(n_fit: int = 30, n_test: int = 20) -> list[float]:
     say("| surface class | pasted from | image AUROC |")
     say("|---|---|---|")
     scores = []
-    for surface, donor in (("rolled-in_scale", "scratches"), ("crazing", "inclusion"),
-                           ("pitted_surface", "patches"), ("patches", "scratches")):
-        names = list(rng.permutation(by_class[surface]))
-        fit = [load(n) for n in names[:n_fit]]
-        test_good = [load(n) for n in names[n_fit:n_fit + n_test]]
-        bases = [load(n) for n in names[n_fit + n_test:n_fit + 2 * n_test]]
-        donors = [load(n) for n in rng.permutation(by_class[donor])[:n_test]]
-        bad = []
-        for base, don in zip(bases, donors, strict=True):
-            y, x = rng.integers(32, 256 - 96, 2)
-            img = base.copy()
-            # paste with soft edges (8 px ramps): a foreign defect texture on this surface
-            patch = don[y:y + 64, x:x + 64]
-            yy, xx = np.mgrid[0:64, 0:64]
-            w = np.clip(np.minimum.reduce([yy, xx, 63 - yy, 63 - xx]) / 8.0, 0, 1)[..., None]
-            img[y:y + 64, x:x + 64] = w * patch + (1 - w) * img[y:y + 64, x:x + 64]
-            bad.append(np.clip(img, 0, 1))
+    for surface, donor in TUNED_PAIRS:
+        fit, test_good, bad = _pasted(rng, by_class, load, surface, donor, n_fit, n_test)
         # steel strip has no fixtured position: free alignment (one shared patch memory)
         overall, _ = _auroc_line(fit, test_good, bad, ["pasted"] * len(bad), window_cells=-1)
         scores.append(overall)
@@ -160,7 +169,42 @@ def neu_auroc(n_fit: int = 30, n_test: int = 20) -> list[float]:
         say(f"| {surface} | {overall:.3f} |")
     say(f"| **mean** | **{np.mean(novelty):.3f}** |")
     say("")
-    return scores + novelty
+    held = _neu_heldout_pairs(by_class, load, n_fit, n_test)
+    return scores + novelty + held
+
+
+def _neu_heldout_pairs(by_class, load, n_fit: int, n_test: int) -> list[float]:
+    """The same protocol on the 26 other (surface, donor) pairs, drawn with a fresh seed.
+
+    The feature transform was chosen on the four pairs above and class novelty, with the
+    mean over these pairs (seed 1) also watched while picking among ~15 variants; seed 2
+    is a draw of images and paste positions nobody looked at while choosing.
+    """
+    rng = np.random.default_rng(2)
+    classes = sorted(by_class)
+    pairs = [(s, d) for s in classes for d in classes if s != d and (s, d) not in TUNED_PAIRS]
+    say(f"Other pairs (the {len(pairs)} other surface/donor pairs, same protocol, fresh draw "
+        "with seed 2; no setting was tuned per pair):")
+    say("")
+    say("| surface class | " + " | ".join(f"from {c}" for c in classes) + " | mean |")
+    say("|---|" + "---|" * (len(classes) + 1))
+    scores: dict[tuple[str, str], float] = {}
+    for surface, donor in pairs:
+        fit, test_good, bad = _pasted(rng, by_class, load, surface, donor, n_fit, n_test)
+        scores[surface, donor], _ = _auroc_line(fit, test_good, bad, ["pasted"] * len(bad),
+                                                window_cells=-1)
+    for surface in classes:
+        row = [scores.get((surface, d)) for d in classes]
+        cells = ["" if v is None else f"{v:.3f}" for v in row]
+        mine = [v for v in row if v is not None]
+        say(f"| {surface} | " + " | ".join(cells) + f" | {np.mean(mine):.3f} |")
+    values = list(scores.values())
+    say(f"| **mean of {len(values)}** | | | | | | | **{np.mean(values):.3f}** |")
+    say(f"- pairs at or above 0.95: {sum(v >= 0.95 for v in values)} of {len(values)}; "
+        f"lowest {min(values):.3f} ({min(scores, key=scores.get)[0]} <- "
+        f"{min(scores, key=scores.get)[1]})")
+    say("")
+    return values
 
 
 def cwru() -> None:
