@@ -26,7 +26,7 @@ from plugins.medical.ct.volume import CtVolume
 
 DENSE_HU = -450.0
 SHELL_OCCUPANCY_MAX = 0.2
-MIN_CONFIDENCE = 0.70  # chosen on phantom seeds 0-15 at three resolutions (bench: 100+)
+MIN_CONFIDENCE = 0.70  # cue scales re-chosen on phantom seeds 0-49 at 2, 2.5, 3 mm (bench: 100+)
 PARENCHYMA_HU = -860.0
 ATTACHMENT_MAX = 0.3
 SEED_MIN_HU = -300.0
@@ -50,11 +50,13 @@ class NoduleCandidate:
     touches_crop: bool
 
 
-def _ellipsoid(radius_mm: float, spacing_zyx: np.ndarray) -> np.ndarray:
-    half = np.maximum(np.floor(radius_mm / spacing_zyx), 0).astype(int)
+def _ellipsoid(radius_mm, spacing_zyx: np.ndarray) -> np.ndarray:
+    """Voxels of an ellipsoid with semi-axes ``radius_mm`` (one value or one per axis)."""
+    radii = np.broadcast_to(np.asarray(radius_mm, dtype=np.float64), spacing_zyx.shape)
+    half = np.maximum(np.floor(radii / spacing_zyx + 1e-6), 0).astype(int)
     grids = np.ogrid[tuple(slice(-h, h + 1) for h in half)]
-    dist2 = sum((g * s) ** 2 for g, s in zip(grids, spacing_zyx, strict=True))
-    return dist2 <= radius_mm ** 2 + 1e-6
+    dist2 = sum((g * s / r) ** 2 for g, s, r in zip(grids, spacing_zyx, radii, strict=True))
+    return dist2 <= 1.0 + 1e-6
 
 
 def _seeds(grid: Grid, lungs: LungMasks, min_radius_mm: float, max_radius_mm: float):
@@ -157,27 +159,11 @@ def _measure(volume: CtVolume, lungs: LungMasks, grid: Grid, seed_full: np.ndarr
         return None
     threshold = (bg + core) / 2.0
     mask = (sub > threshold) & in_lung
-    ball = _ellipsoid(OPENING_FRACTION * radius_mm, spacing)
-    opened = ndimage.binary_opening(mask, structure=ball)
-    labels, n = ndimage.label(opened)
-    if n == 0:
-        return None
     centre = tuple(seed_full - lo)
-    lab = labels[centre]
-    if lab == 0:
-        cand = np.argwhere(labels > 0)
-        d = np.linalg.norm((cand - np.asarray(centre)) * spacing, axis=1)
-        if d.min() > radius_mm + 2:
-            return None
-        lab = labels[tuple(cand[int(np.argmin(d))])]
-    # Grow the opened core back by the opening radius inside the threshold mask: a ball
-    # comes back whole, an attached vessel only as a stub of that length.
-    core_comp = labels == lab
-    grown = ndimage.binary_dilation(core_comp, structure=ball) & mask
-    comp = grown & (dist <= 1.8 * radius_mm + 3.0)
-    touches = bool(comp[0].any() or comp[-1].any() or comp[:, 0].any() or comp[:, -1].any()
-                   or comp[:, :, 0].any() or comp[:, :, -1].any()) or bool(
-        ((labels == lab) & (dist > 1.8 * radius_mm + 3.0)).any())
+    separated = _separate(mask, centre, dist, radius_mm, spacing, OPENING_FRACTION)
+    if separated is None:
+        return None
+    comp, touches = separated
     count = int(comp.sum())
     if count < 4:
         return None
@@ -197,6 +183,36 @@ def _measure(volume: CtVolume, lungs: LungMasks, grid: Grid, seed_full: np.ndarr
     sphericity = _sphericity(comp, spacing)
     return (centroid, vol_mm3, float(sub[comp].mean()), sphericity, elongation, long_axis,
             touches, attachment)
+
+
+def _separate(mask: np.ndarray, centre: tuple, dist: np.ndarray, radius_mm: float,
+              spacing: np.ndarray, fraction: float) -> tuple[np.ndarray, bool] | None:
+    """The blob at ``centre`` cut off attached vessels by an opening; whether it is still
+    joined to tissue beyond the nodule's reach (``touches``). None when nothing is left."""
+    opened = ndimage.binary_opening(mask, structure=_ellipsoid(fraction * radius_mm, spacing))
+    labels, n = ndimage.label(opened)
+    if n == 0:
+        return None
+    lab = labels[centre]
+    if lab == 0:
+        cand = np.argwhere(labels > 0)
+        d = np.linalg.norm((cand - np.asarray(centre)) * spacing, axis=1)
+        if d.min() > radius_mm + 2:
+            return None
+        lab = labels[tuple(cand[int(np.argmin(d))])]
+    # Grow the opened core back by the opening radius inside the threshold mask: a ball
+    # comes back whole, an attached vessel only as a stub of that length. On slices
+    # thicker than the opening radius the ball is one slice thick and would never grow
+    # back the nodule's caps on the neighbouring slices: reach at least one voxel along
+    # every axis.
+    core = labels == lab
+    regrow = _ellipsoid(np.maximum(fraction * radius_mm, spacing), spacing)
+    reach = 1.8 * radius_mm + 3.0
+    comp = ndimage.binary_dilation(core, structure=regrow) & mask & (dist <= reach)
+    touches = bool(comp[0].any() or comp[-1].any() or comp[:, 0].any() or comp[:, -1].any()
+                   or comp[:, :, 0].any() or comp[:, :, -1].any()) or bool(
+        (core & (dist > reach)).any())
+    return comp, touches
 
 
 def _sphericity(mask: np.ndarray, spacing: np.ndarray) -> float:
@@ -263,8 +279,8 @@ def _confidence(occupancy: float, attachment: float, elongation: float, spherici
     cues = (
         (0.15, 1 - occupancy / 0.2),
         (0.25, 1 - attachment / 0.25),
-        (0.25, (3.0 - elongation) / 1.5),
-        (0.10, (sphericity - 0.5) / 0.4),
+        (0.25, (2.5 - elongation) / 1.0),
+        (0.10, (sphericity - 0.6) / 0.3),
         (0.25, (mean_hu + 400.0) / 200.0),
     )
     return float(sum(w * np.clip(v, 0.0, 1.0) for w, v in cues))

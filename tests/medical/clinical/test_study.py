@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pydicom
@@ -15,7 +16,7 @@ from plugins.medical.clinical.models import DictationResult
 from plugins.medical.clinical.record_text import parse_text_record
 from plugins.medical.clinical.statements import extract_statements
 from plugins.medical.ct.api import analyse, make_chest_phantom
-from tests.medical.clinical.conftest import PLANTED, SPEECH_TIMEOUT
+from tests.medical.clinical.conftest import PHANTOM_GEOMETRY, PLANTED, SPEECH_TIMEOUT
 
 SAMPLES = Path(__file__).resolve().parents[3] / "plugins" / "medical" / "clinical" / "samples"
 
@@ -23,12 +24,13 @@ SAMPLES = Path(__file__).resolve().parents[3] / "plugins" / "medical" / "clinica
 @pytest.fixture(scope="module")
 def phantom_ct():
     """(volume, CT result as JSON dict) of a two-nodule phantom, analysed once."""
-    volume, truth = make_chest_phantom(seed=11, nodules=PLANTED, shape=(48, 160, 160),
-                                       spacing=(2.2, 2.2, 4.0))
+    volume, truth = make_chest_phantom(seed=11, nodules=PLANTED, **PHANTOM_GEOMETRY)
     volume.series_uid = "1.2.826.0.1.3680043.8.498.11"
     result = json.loads(analyse(volume).model_dump_json())
     sides = sorted(f["laterality"] for f in result["findings"])
     assert sides == ["left", "right"], result["findings"]  # the CT API found both
+    for finding in result["findings"]:  # ... where they were planted, not elsewhere
+        assert min(math.dist(finding["position_mm"], n["position_mm"]) for n in PLANTED) < 3
     return volume, result
 
 
