@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from plugins.finance.contracts.party_lists import listed_parties
 from plugins.finance.contracts.party_names import (
     ABBREVIATION,
     ENTITY,
@@ -30,10 +31,17 @@ from plugins.finance.contracts.party_names import (
     name_key,
     name_like,
 )
-from plugins.finance.contracts.signatures import signature_parties
+from plugins.finance.contracts.signatures import (
+    over_signature,
+    signature_parties,
+    signature_zones,
+)
 from plugins.finance.contracts.spans import PREAMBLE_CHARS, Found
 
 MAX_PARTIES = 8  # more is a list of affiliates or a misread table, not the contracting parties
+# Names over "By:" lines are parties however many there are (a fund, its general partners
+# and managers sign one joint filing agreement); the cap only stops a runaway misread.
+MAX_SIGNATURE_PARTIES = 40
 
 _QUOTE = "\"“”'‘’"
 _ROLE = re.compile(r"\(\s*(?:each\s+|individually\s+|collectively,?\s+)?(?:hereinafter\s+"
@@ -63,6 +71,9 @@ def parties(text: str) -> list[Found]:
     start = m.end() if m else 0
     stop = _PREAMBLE_END.search(head, start)
     window_end = stop.start() if stop else min(len(head), start + 1500)
+    zones = signature_zones(text)
+    if zones and start < zones[0][0] < window_end:
+        window_end = zones[0][0]  # a short text's signatures are read by ``signatures``
     defined = {name_key(rm.group("role")) for rm in _ROLE.finditer(head)}
     sentence: list[Found] = []
     read_to = 0
@@ -87,7 +98,9 @@ def parties(text: str) -> list[Found]:
                 text, head, role.end()), defined)
     found = _pattern_parties(text, start, window_end, _named(text, sentence, window_end))
     found = _distinct(text, sorted(found, key=lambda f: f.start), window_end)
-    return (found + signature_parties(text, found))[:MAX_PARTIES]
+    found = found[:MAX_PARTIES]
+    found += listed_parties(text, len(head), found)[:MAX_SIGNATURE_PARTIES]
+    return found + signature_parties(text, found)[:MAX_SIGNATURE_PARTIES]
 
 
 def _party_sentence_end(text: str, head: str, start: int) -> int:
@@ -380,6 +393,8 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
             continue
         if s < last_end or re.search(r"Source:[^\n]*$", text[max(0, s - 80):s]):
             continue  # "Source: AZUL SA, F-1/A": the EDGAR filer, not a party
+        if over_signature(text, e):
+            continue  # a signature block in a short text: the signature reader has it
         if NOT_A_PARTY.search(name) and not re.search(ENTITY_SUFFIX + r"$", name):
             continue
         words = set(re.findall(r"[a-z]+", name.lower()))

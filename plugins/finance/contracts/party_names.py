@@ -24,7 +24,8 @@ _GAP = r"(?:[ \t]|\n(?![ \t]*\n))+"  # spaces or a single line break, never a bl
 # "Acme Holdings, Inc.": up to eight words ending in an entity suffix
 ENTITY = re.compile(r"(?P<name>(?:" + _TOKEN + _GAP + r"){0,7}?[a-z]{0,2}[A-Z0-9][\w&'’.\-]*,?"
                     + _GAP + ENTITY_SUFFIX
-                    + r"(?:,?[ \t]+(?i:Ltd|Limited|Inc|LLC|L\.L\.C|AG|SA|S\.A|plc)\.?)?"
+                    + r"(?:,?[ \t]+(?i:Ltd|Limited|Inc|LLC|L\.L\.C|AG|SA|S\.A|plc|"
+                    r"National[ \t]+Association)\.?)?"
                     r"(?:[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z][a-z]+(?![ \t]*\d))?)(?![A-Za-z])")
 # what a party is called in the contract, not its name
 ROLE_WORDS = {"franchisee", "franchisor", "licensee", "licensor", "member", "members", "company",
@@ -89,9 +90,44 @@ def distinct_words(name: str) -> set[str]:
     return words - GENERIC_NAME_WORDS - {"l", "p", "s", "a", "n", "v", "b", "gp", "lp"}
 
 
+# entity forms, spelled out or not: "Inc." and "Incorporated" are one form, "L.P." another
+_FORMS = {"inc": "inc", "incorporated": "inc", "corp": "corp", "corporation": "corp",
+          "co": "co", "company": "co", "llc": "llc", "ltd": "ltd", "limited": "ltd",
+          "lp": "lp", "llp": "llp", "plc": "plc", "gmbh": "gmbh", "ag": "ag", "sa": "sa",
+          "nv": "nv", "bv": "bv", "spa": "spa", "pty": "pty", "na": "na", "lllp": "lllp",
+          "pllc": "pllc"}
+_FORM_AT_END = re.compile(r"\b(" + "|".join(sorted({k for k in _FORMS} | {
+    "l.p", "l.l.c", "s.a", "n.v", "b.v", "n.a", "s.p.a", "l.l.p"}, key=len, reverse=True))
+    + r")\.?\s*$", re.IGNORECASE)
+
+
+def entity_form(name: str) -> str | None:
+    """The legal form a name ends in ("inc", "lp", "llc"), None when it ends in none."""
+    m = _FORM_AT_END.search(name)
+    return _FORMS.get(m.group(1).lower().replace(".", "")) if m else None
+
+
 def same_party(name: str, other: str) -> bool:
-    """Whether two spellings name one party ("Naked Brand Group, Inc." / "The Naked Brands ...")."""
+    """Whether two spellings name one party ("Naked Brand Group, Inc." / "The Naked Brands ...").
+
+    Two legal forms make two parties: a fund "Harvest Partners, L.P." and its general
+    partner "Harvest Partners GP, LLC" sign one agreement side by side.
+    """
+    forms = entity_form(name), entity_form(other)
+    if None not in forms and forms[0] != forms[1]:
+        return False
     a, b = distinct_words(name), distinct_words(other)
     if a and b and (a <= b or b <= a):
         return True
     return SequenceMatcher(None, name_key(name), name_key(other)).ratio() >= 0.85
+
+
+def same_entity(name: str, other: str) -> bool:
+    """Whether two names in one list (of signatories, of borrowers) are one entity.
+
+    Stricter than ``same_party``: entities of one group share words ("D-Beta One EQ, Ltd.",
+    "D-Beta One Blocker EQ, Ltd."), so only (nearly) the same spelling and form is one entity.
+    """
+    forms = entity_form(name), entity_form(other)
+    return forms[0] == forms[1] and \
+        SequenceMatcher(None, name_key(name), name_key(other)).ratio() >= 0.9

@@ -13,9 +13,11 @@ from plugins.finance.contracts.party_names import (
     ABBREVIATION,
     ENTITY,
     ENTITY_SUFFIX,
+    SUFFIX_WORD,
     clean_name,
     distinct_words,
     name_like,
+    same_entity,
     same_party,
 )
 from plugins.finance.contracts.spans import PREAMBLE_CHARS, Found
@@ -43,35 +45,105 @@ _LABEL_BY = re.compile(r"\b[A-Z]{3,}[ \t]*:[ \t]*(?P<name>[A-Z][^\n:(\"“]{2,60
 # what precedes a name over a signature: the signatory's title, "AGREED AND ACCEPTED BY",
 # a label in title case ("Acceptance by Developer SEATTLE SOFTWARE DEVELOPERS, Inc.")
 _SIGNATURE_PREFIX = re.compile(r"^.*\b(?:Officer|President|Director|Secretary|Treasurer|Manager|"
-                               r"CEO|CFO|COO|AGREED|ACCEPTED|ACKNOWLEDGED)(?:\s+(?:AND|TO|BY))*"
+                               r"CEO|CFO|COO|Signatory|Partner|Member|Counsel|Esq\.?|AGREED|ACCEPTED|"
+                               r"ACKNOWLEDGED)(?:\s+(?:AND|TO|BY))*"
                                r"\s+(?=\S)|^(?:[A-Z][a-z]+\s+)+(?=[A-Z]{2,}\s+[A-Z]{2,})")
 
 
 def signature_parties(text: str, known: list[Found]) -> list[Found]:
     """Names over the signatures that are not spellings of a ``known`` party; role None."""
     seen = [f.value["name"] for f in known]
+    signed: list[str] = []
     found: list[Found] = []
-    for witness in _WITNESS.finditer(text, PREAMBLE_CHARS // 2):
-        start = witness.end()
-        end = min(len(text), start + ZONE_CHARS)
-        stop = _SIGNATURE_END.search(text, start, end)
-        zone_end = stop.start() if stop else end
+    for start, zone_end in signature_zones(text):
         matches = [(m.start("name"), m.end("name"), m.group("name"))
                    for pattern in (ENTITY, _ABOVE_BY, _LABEL_BY)
                    for m in pattern.finditer(text, start, zone_end)]
+        taken_to = start
         for s, e, raw in sorted(matches):
-            line = text[text.rfind("\n", 0, s) + 1:s]
             sign = _SIGN_HERE.search(text, e, min(zone_end, e + 150))
-            if _SIGNATORY.match(line) or "/s/" in line or sign is None or re.search(
+            if s < taken_to or _signs_for_another(text, s) or sign is None or re.search(
                     r"\b(?!(?:name|title|date)\b)[a-z]{4,}\b", text[e:sign.start()]):
                 continue  # not over a signature (a sentence runs on), or the signatory
-            name = _SIGNATURE_PREFIX.sub("", _last_sentence(clean_name(raw)))
-            if not name_like(name) or not distinct_words(name) \
-                    or any(same_party(name, other) for other in seen):
+            rest = _NAME_RUNS_ON.match(text, e, sign.start())
+            if rest:  # "... Opportunity Fund Offshore, LP By:": the name runs on to "By:"
+                raw, e = raw + text[e:rest.end("name")], rest.end("name")
+            name = _SIGNATURE_PREFIX.sub("", _last_sentence(_last_block(clean_name(raw))))
+            if not name_like(name) or not distinct_words(name):
                 continue
-            seen.append(name)
+            if any(same_party(name, other) for other in seen) \
+                    or any(same_entity(name, other) for other in signed):
+                taken_to = e  # a party signing twice; its name's words are no new party
+                continue
+            signed.append(name)
+            taken_to = e
             found.append(Found({"name": name, "role": None}, e - len(name), e))
     return found
+
+
+def signature_zones(text: str) -> list[tuple[int, int]]:
+    """Spans that hold signature blocks: after "IN WITNESS WHEREOF", while "By:" lines go on.
+
+    A block of many signatories (a joint filing agreement, a fund and its general partners)
+    runs past ``ZONE_CHARS``: the zone is extended while the next "By:" follows within it.
+    A joint filing agreement may have no witness clause at all: its zone starts at the first
+    "By:" or "/s/" after the agreement's text.
+    """
+    starts = [w.end() for w in _WITNESS.finditer(text, PREAMBLE_CHARS // 2)]
+    if not starts:
+        first = _STRICT_SIGN.search(text, min(len(text), 200))
+        if first is None:
+            return []
+        starts = [max(0, first.start() - 300)]
+    zones: list[tuple[int, int]] = []
+    for start in starts:
+        if zones and start < zones[-1][1]:
+            continue
+        stop = _SIGNATURE_END.search(text, start)
+        limit = stop.start() if stop else len(text)
+        end = min(limit, start + ZONE_CHARS)
+        for mark in _STRICT_SIGN.finditer(text, start, limit):
+            if mark.start() > end:
+                break
+            end = min(limit, mark.end() + ZONE_CHARS // 2)
+        zones.append((start, end))
+    return zones
+
+
+_NAME_RUNS_ON = re.compile(r"(?P<name>(?:,?[ \t]+[A-Z0-9][\w&'’.\-]*)+?,?[ \t]+" + ENTITY_SUFFIX
+                           + r")[ \t]*,?\s*$")
+_STRICT_SIGN = re.compile(r"\b(?:By|BY)\s*:|/s/")
+# the name follows "By:" or "Name:" at once: a general partner or the person who signs
+_SIGNS_FOR = re.compile(r"(?:\b(?:By|BY|Name|NAME|Title|TITLE|Its|ITS|Attn)\s*[:.]?|/s/)\s*$")
+
+
+_OVER_BY = re.compile(r"[ \t]*,?\s*(?:By|BY)\s*:")
+
+
+def over_signature(text: str, end: int) -> bool:
+    """Whether the name ending at ``end`` stands over a "By:" line (read by this module)."""
+    return _OVER_BY.match(text, end) is not None
+
+
+def _signs_for_another(text: str, s: int) -> bool:
+    """Whether the name at ``s`` is the signatory or a party's agent, not a party."""
+    line_start = text.rfind("\n", 0, s) + 1
+    line = text[line_start:s]
+    if len(line) <= 80 and (_SIGNATORY.match(line) or "/s/" in line):
+        return True
+    return bool(_SIGNS_FOR.search(text, max(line_start, s - 20), s))
+
+
+def _last_block(name: str) -> str:
+    """"EVP Business Affairs   HARVEST SMALL CAP, L.P.": the name in capitals after a title."""
+    name = re.split(r"\s{3,}", name)[-1]
+    caps = re.search(r"(?:^|\s)((?:(?:[A-Z][A-Z0-9&'’.\-]*|&),?\s+){1,}[A-Z][A-Z0-9&'’.\-]*\.?)$",
+                     name)
+    if caps and caps.start(1) > 0 and re.search(r"[a-z]", name[:caps.start(1)]) \
+            and any(len(w) >= 3 and not SUFFIX_WORD.fullmatch(w) and not re.fullmatch(r"[IVX]+", w)
+                    for w in caps.group(1).replace(",", " ").split()):
+        return caps.group(1)
+    return name
 
 
 def _last_sentence(name: str) -> str:
