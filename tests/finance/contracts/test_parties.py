@@ -119,3 +119,96 @@ def test_references_and_roles_are_not_new_parties() -> None:
     names = [name for name, _ in _names(text)]
     assert "Ingram Micro" in names and "NETGEAR, Inc." in names
     assert "NETGEAR" not in names and "Distributor" not in names
+
+
+# --- many parties: signatories of a group, enumerated borrowers (CUAD v1 excerpts) -------
+
+_SIGNED = " By:/s/ Troy J. Rillo, Esq. Date: 4/8/2020 Troy J. Rillo, Esq. Chief Compliance Officer "
+
+
+def test_joint_filing_signatories_without_a_witness_clause() -> None:
+    # flattened onto one line; "By:Delta Beta Advisors, LLC Its:..." signs for a party
+    text = ("EXHIBIT 99.1 JOINT FILING AGREEMENT The undersigned hereby agree that the statement "
+            "on Schedule 13G with respect to the equity securities of Q Biomed, Inc. is, and any "
+            "amendment thereto signed by each of the undersigned shall be, filed on behalf of each "
+            "of the undersigned. Dated: 4/8/2020 YA II PN, Ltd." + _SIGNED
+            + "Yorkville Advisors Global, LP By:Yorkville Advisors Global, LLC Its:General Partner"
+            + _SIGNED + "Yorkville Advisors Global II, LLC" + _SIGNED
+            + "D-Beta One EQ, Ltd. By:Delta Beta Advisors, LLC Its:Investment Manager" + _SIGNED
+            + "D-Beta One Blocker EQ, Ltd." + _SIGNED
+            + "D-Beta One Growth and Opportunity Fund Offshore, LP By:D-Beta One GP, LLC "
+              "Its:General Partner" + _SIGNED + "D-Beta One GP, LLC" + _SIGNED)
+    names = [name for name, _ in _names(text)]
+    assert names[-7:] == ["YA II PN, Ltd.", "Yorkville Advisors Global, LP",
+                          "Yorkville Advisors Global II, LLC", "D-Beta One EQ, Ltd.",
+                          "D-Beta One Blocker EQ, Ltd.",
+                          "D-Beta One Growth and Opportunity Fund Offshore, LP",
+                          "D-Beta One GP, LLC"]
+    assert "Yorkville Advisors Global, LLC" not in names  # only ever signs for another
+    assert "Delta Beta Advisors, LLC" not in names
+
+
+def test_more_than_eight_signatories_each_a_party() -> None:
+    blocks = [("APOLLO LIFE ASSET, L.P.", "Apollo Life Asset GP, LLC"),
+              ("APOLLO LIFE ASSET GP, LLC", None),
+              ("APOLLO CAPITAL MANAGEMENT, L.P.", "Apollo Capital Management GP, LLC"),
+              ("APOLLO CAPITAL MANAGEMENT GP, LLC", None),
+              ("APOLLO MANAGEMENT HOLDINGS, L.P.", "Apollo Management Holdings GP, LLC"),
+              ("APOLLO MANAGEMENT HOLDINGS GP, LLC", None),
+              ("OMAHA EQUITY AGGREGATOR, L.P.", "AP Omaha Advisors, LLC"),
+              ("AP OMAHA ADVISORS, LLC", "Apollo Hybrid Value Advisors, L.P."),
+              ("APOLLO HYBRID VALUE ADVISORS, L.P.", None),
+              ("APH HOLDINGS, L.P.", "Apollo Principal Holdings III GP, Ltd."),
+              ("APOLLO PRINCIPAL HOLDINGS III GP, LTD.", None)]
+    text = ("EXHIBIT D JOINT FILING AGREEMENT MFA FINANCIAL, INC. In accordance with Rule 13d-1(k) "
+            "under the Securities Exchange Act of 1934, as amended, the undersigned hereby confirm "
+            "the agreement by and among them to the joint filing on behalf of them of the "
+            "Statement on Schedule 13D. " + "This Agreement may be executed in counterparts. " * 40
+            + "IN WITNESS WHEREOF, the undersigned hereby execute this Agreement as of July 6, "
+              "2020. ")
+    for name, general_partner in blocks:
+        text += name + (f" By: {general_partner}, its general partner" if general_partner else "")
+        text += " By: /s/ William B. Kuesel William B. Kuesel Vice President "
+    names = [name for name, _ in _names(text)]
+    assert names == [name for name, _ in blocks]
+
+
+def test_borrowers_enumerated_in_a_recital() -> None:
+    text = ('THIS MAINTENANCE AGREEMENT (this "Agreement") is made and entered into as of the 28th '
+            'day of March 2006 by THAYER EQUITY INVESTORS IV, L.P. (the "Investor"), in favor of '
+            'U.S. BANK NATIONAL ASSOCIATION, a national banking association in its capacity as '
+            'administrative agent (the "Agent"), for itself and the lending institutions from '
+            'time to time party to the Financing Agreement (collectively, the "Lenders").\n\n'
+            'RECITALS:\n\nA. The Agent, Lenders and SUNTRON CORPORATION, a Delaware corporation, '
+            'K*TEC OPERATING CORP., a Delaware corporation, SUNTRON GCO, L.P., a Texas limited '
+            'partnership, EFTC OPERATING CORP., a Delaware corporation, SUNTRON-IOWA, INC., a '
+            'Delaware corporation, CURRENT ELECTRONICS, INC., an Oregon corporation, RM '
+            'ELECTRONICS, INC., a New Hampshire corporation, and SUNTRON-KANSAS, INC., a Delaware '
+            'corporation (collectively, the "Borrowers") entered into a certain Financing '
+            'Agreement bearing event date herewith.\n\nB. As a condition precedent.')
+    found = _names(text)
+    assert [name for name, _ in found] == [
+        "THAYER EQUITY INVESTORS IV, L.P.", "U.S. BANK NATIONAL ASSOCIATION",
+        "SUNTRON CORPORATION", "K*TEC OPERATING CORP.", "SUNTRON GCO, L.P.",
+        "EFTC OPERATING CORP.", "SUNTRON-IOWA, INC.", "CURRENT ELECTRONICS, INC.",
+        "RM ELECTRONICS, INC.", "SUNTRON-KANSAS, INC."]
+    assert {role for _, role in found[2:]} == {"Borrowers"}
+
+
+def test_flattened_signature_page_after_a_title() -> None:
+    preamble = ('This AGREEMENT, dated as of June 27, 2017, is made and entered into by The Meet '
+                'Group, Inc., a Delaware corporation (the "Company"), and each of the persons set '
+                'forth on the signature page hereto (each, an "Investor").   ')
+    body = "The Company agrees that it shall take all necessary actions.   " * 40
+    page = ("IN WITNESS WHEREOF the parties have duly executed and delivered this Agreement as of "
+            "the date first above written.     THE MEET GROUP, INC.     By: /s/ Frederic Beckley  "
+            "Name: Frederic Beckley Title: General Counsel & EVP Business Affairs   HARVEST SMALL "
+            "CAP PARTNERS MASTER, LTD. By: Harvest Capital Strategies LLC Investment Manager   By: "
+            "/s/ Jeffrey B. Osher  Name: Jeffrey B. Osher Title: Managing Director   HARVEST SMALL "
+            "CAP PARTNERS, L.P. By: Harvest Capital Strategies LLC Investment Manager   By: /s/ "
+            "Jeffrey B. Osher  Name: Jeffrey B. Osher Title: Managing Director   HARVEST CAPITAL "
+            "STRATEGIES LLC   By: /s/ Jeffrey B. Osher  Name: Jeffrey B. Osher Title: Managing "
+            "Director")
+    assert _names(preamble + body + page) == [
+        ("The Meet Group, Inc.", "Company"), ("HARVEST SMALL CAP PARTNERS MASTER, LTD.", None),
+        ("HARVEST SMALL CAP PARTNERS, L.P.", None), ("HARVEST CAPITAL STRATEGIES LLC", None)]
