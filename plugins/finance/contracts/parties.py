@@ -22,6 +22,7 @@ from plugins.finance.contracts.party_names import (
     ABBREVIATION,
     ENTITY,
     ENTITY_SUFFIX,
+    FINAL_SUFFIX,
     GENERIC_NAME_WORDS,
     NOT_A_PARTY,
     PLACES,
@@ -31,11 +32,7 @@ from plugins.finance.contracts.party_names import (
     name_key,
     name_like,
 )
-from plugins.finance.contracts.signatures import (
-    over_signature,
-    signature_parties,
-    signature_zones,
-)
+from plugins.finance.contracts.signatures import in_signature_block, signature_parties
 from plugins.finance.contracts.spans import PREAMBLE_CHARS, Found
 
 MAX_PARTIES = 8  # more is a list of affiliates or a misread table, not the contracting parties
@@ -71,9 +68,6 @@ def parties(text: str) -> list[Found]:
     start = m.end() if m else 0
     stop = _PREAMBLE_END.search(head, start)
     window_end = stop.start() if stop else min(len(head), start + 1500)
-    zones = signature_zones(text)
-    if zones and start < zones[0][0] < window_end:
-        window_end = zones[0][0]  # a short text's signatures are read by ``signatures``
     defined = {name_key(rm.group("role")) for rm in _ROLE.finditer(head)}
     sentence: list[Found] = []
     read_to = 0
@@ -180,9 +174,7 @@ _STOP = {"a", "an", "and", "with", "having", "whose", "located", "is", "are", "w
          "hereby", "solely", "through", "from", "or", "if", "also", "collectively", "jointly",
          "dated", "effective", "whereas"}
 # words that end a name ("Inc."), unlike "Bank" or "Fund" ("Deutsche Bank Securities Inc.")
-_FINAL_SUFFIX = re.compile(r"(?i:Inc|Incorporated|Corp|Corporation|Co|LLC|L\.L\.C|Ltd|Limited|LP|"
-                           r"L\.P|LLP|plc|GmbH|AG|S\.A|N\.V|B\.V|S\.p\.A|SpA|S\.r\.l|Pty|N\.A|"
-                           r"P\.C|S\.A\.S|A/S|Oy|K\.K|PLLC|LLLP|S/A|G\.I\.E)\.?")
+_FINAL_SUFFIX = re.compile(FINAL_SUFFIX)
 # between two words of one name: ", Inc.", " & ", " / ", " - ", a space or one line break
 _NAME_GAP = re.compile(r",[ \t]*(?=" + ENTITY_SUFFIX + r"(?!\w))|[ \t]*[&/][ \t]*|"
                        r"[ \t]+[-–][ \t]+|[ \t]+|[ \t]*\n[ \t]*(?!\n)")
@@ -393,7 +385,7 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
             continue
         if s < last_end or re.search(r"Source:[^\n]*$", text[max(0, s - 80):s]):
             continue  # "Source: AZUL SA, F-1/A": the EDGAR filer, not a party
-        if over_signature(text, e):
+        if in_signature_block(text, s, e):
             continue  # a signature block in a short text: the signature reader has it
         if NOT_A_PARTY.search(name) and not re.search(ENTITY_SUFFIX + r"$", name):
             continue

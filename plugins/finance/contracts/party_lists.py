@@ -35,6 +35,9 @@ _DESCRIBED = re.compile(r"(?P<name>(?:[A-Z0-9][\w&'’.*\-]*[ \t]+(?:(?:of|and|&
                         r"(?:corporation|company|partnership|organization|institution|bank|trust|"
                         r"entity|association|cooperative|society|firm)\b")
 _PERIOD = re.compile(r"\.\s+(?=[A-Z(\"“])")
+_GAP_CHARS = 200  # a description between two listed names ("a Delaware corporation")
+_CLAUSE = re.compile(r"\b(?:shall|will|has|have|had|is|are|was|were|may|agrees?|agreed|dated|"
+                     r"entered|between|among|by|pursuant)\b")
 _LIST_CHARS = 3000  # an enumeration longer than this is a schedule, not a sentence
 MIN_LISTED = 2  # one name with a collective term is a group ("Acme and its affiliates")
 
@@ -90,4 +93,13 @@ def _enumeration(text: str, bracket: int) -> list[tuple[int, int, str]]:
             continue  # "a Texas limited [partnership]", "Oregon corporation": descriptions
         taken_to = e
         names.append((e - len(name), e, name))
-    return names
+    # the list is the run of names that reaches the bracket, each joined to the next by a
+    # description and a comma or "and", not by a clause ("..., Party B has the right to")
+    run: list[tuple[int, int, str]] = []
+    reach = bracket
+    for s, e, name in reversed(names):
+        if reach - e > _GAP_CHARS or _CLAUSE.search(text, e, reach):
+            break
+        run.insert(0, (s, e, name))
+        reach = s
+    return run

@@ -19,6 +19,10 @@ ENTITY_SUFFIX = (r"(?i:Inc|Incorporated|Corp|Corporation|Company|Co|LLC|L\.L\.C|
                  r"Trust|Bank|N\.A|PC|P\.C|S\.A\.S|SAS|AB|A/S|Oy|K\.K|University|Fund|"
                  r"Foundation|Partnership|Association|PLLC|LLLP|S/A|G\.I\.E)\.?")
 SUFFIX_WORD = re.compile(ENTITY_SUFFIX + r"$")
+# words that end a name ("Inc."), unlike "Bank" or "Fund" ("Deutsche Bank Securities Inc.")
+FINAL_SUFFIX = (r"(?i:Inc|Incorporated|Corp|Corporation|Co|LLC|L\.L\.C|Ltd|Limited|LP|"
+                r"L\.P|LLP|plc|GmbH|AG|S\.A|N\.V|B\.V|S\.p\.A|SpA|S\.r\.l|Pty|N\.A|"
+                r"P\.C|S\.A\.S|A/S|Oy|K\.K|PLLC|LLLP|S/A|G\.I\.E)\.?")
 _TOKEN = r"(?:[a-z]{0,2}[A-Z0-9][\w&'’.\-]*|of|and|&|de|du|the|for|dba|d/b/a)"
 _GAP = r"(?:[ \t]|\n(?![ \t]*\n))+"  # spaces or a single line break, never a blank line
 # "Acme Holdings, Inc.": up to eight words ending in an entity suffix
@@ -58,9 +62,22 @@ def name_like(name: str) -> bool:
             or re.search(r"\bARTICLE\b", name) \
             or sum(len(w) == 1 for w in tokens) > 2:  # "R E C I T A L S", a contents line
         return False
-    if words <= GENERIC_NAME_WORDS | US_STATE_WORDS:
+    if words <= GENERIC_NAME_WORDS | US_STATE_WORDS or _descriptive(name):
         return False
     return not (NOT_A_PARTY.search(name) and not SUFFIX_WORD.search(name))
+
+
+_KIND = re.compile(r"\s+(?i:corporation|company|limited(?:\s+liability)?\s+company|partnership|"
+                   r"limited\s+partnership)\.?$")
+
+
+def _descriptive(name: str) -> bool:
+    """"English company", "Ontario corporation": what a party is, not what it is called."""
+    kind = _KIND.search(name)
+    if not kind:
+        return False
+    where = name[:kind.start()].strip()
+    return where.lower() in PLACES or bool(re.fullmatch(r"[A-Z][a-z]+(?:ese|ish|ian|an|ch)", where))
 
 
 def clean_name(name: str) -> str:

@@ -13,9 +13,11 @@ from plugins.finance.contracts.party_names import (
     ABBREVIATION,
     ENTITY,
     ENTITY_SUFFIX,
+    FINAL_SUFFIX,
     SUFFIX_WORD,
     clean_name,
     distinct_words,
+    name_key,
     name_like,
     same_entity,
     same_party,
@@ -53,6 +55,7 @@ _SIGNATURE_PREFIX = re.compile(r"^.*\b(?:Officer|President|Director|Secretary|Tr
 def signature_parties(text: str, known: list[Found]) -> list[Found]:
     """Names over the signatures that are not spellings of a ``known`` party; role None."""
     seen = [f.value["name"] for f in known]
+    roles = [f.value["role"] for f in known if f.value["role"]]
     signed: list[str] = []
     found: list[Found] = []
     for start, zone_end in signature_zones(text):
@@ -68,17 +71,39 @@ def signature_parties(text: str, known: list[Found]) -> list[Found]:
             rest = _NAME_RUNS_ON.match(text, e, sign.start())
             if rest:  # "... Opportunity Fund Offshore, LP By:": the name runs on to "By:"
                 raw, e = raw + text[e:rest.end("name")], rest.end("name")
-            name = _SIGNATURE_PREFIX.sub("", _last_sentence(_last_block(clean_name(raw))))
-            if not name_like(name) or not distinct_words(name):
-                continue
-            if any(same_party(name, other) for other in seen) \
-                    or any(same_entity(name, other) for other in signed):
-                taken_to = e  # a party signing twice; its name's words are no new party
-                continue
-            signed.append(name)
-            taken_to = e
-            found.append(Found({"name": name, "role": None}, e - len(name), e))
+            read = _SIGNATURE_PREFIX.sub("", _last_sentence(_last_block(clean_name(raw))))
+            for name in _side_by_side(read):
+                if not _signature_name(name):
+                    continue
+                if any(same_party(name, other) for other in seen) \
+                        or any(same_entity(name, other) for other in signed) \
+                        or any(distinct_words(name) <= distinct_words(role) for role in roles):
+                    taken_to = e  # a party signing again, or under its defined term
+                    continue
+                signed.append(name)
+                taken_to = e
+                found.append(Found({"name": name, "role": None}, e - len(name), e))
     return found
+
+
+def _signature_name(name: str) -> bool:
+    """Whether words over a signature can be a party ("TO" of "AGREED TO BY:" cannot)."""
+    return name_like(name) and bool(distinct_words(name)) and len(name_key(name)) >= 3 \
+        and not re.match(r"(?:a|an)\s", name)
+
+
+# two signature columns on one line: "Vayyar Imaging Ltd. IndeLiving Holdings, Inc."
+_TWO_COLUMNS = re.compile(r"(?P<left>.*?\b" + FINAL_SUFFIX + r"),?\s+(?P<right>[A-Z].*\b"
+                          + ENTITY_SUFFIX + r")$")
+
+
+def _side_by_side(name: str) -> list[str]:
+    """One name, or the two names of signature blocks set side by side."""
+    m = _TWO_COLUMNS.match(name)
+    if m and distinct_words(m.group("left")) and distinct_words(m.group("right")) \
+            and not SUFFIX_WORD.match(m.group("right")):
+        return [m.group("left"), m.group("right")]
+    return [name]
 
 
 def signature_zones(text: str) -> list[tuple[int, int]]:
@@ -117,12 +142,16 @@ _STRICT_SIGN = re.compile(r"\b(?:By|BY)\s*:|/s/")
 _SIGNS_FOR = re.compile(r"(?:\b(?:By|BY|Name|NAME|Title|TITLE|Its|ITS|Attn)\s*[:.]?|/s/)\s*$")
 
 
-_OVER_BY = re.compile(r"[ \t]*,?\s*(?:By|BY)\s*:")
+# a name's end, then "By:" (or the rest of its name first: "... Fund Offshore, LP By:")
+_OVER_BY = re.compile(r"(?:,?[ \t]+[A-Z0-9][\w&'’.\-]*){0,6}[ \t]*,?\s*(?:By|BY)\s*:")
 
 
-def over_signature(text: str, end: int) -> bool:
-    """Whether the name ending at ``end`` stands over a "By:" line (read by this module)."""
-    return _OVER_BY.match(text, end) is not None
+def in_signature_block(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``text[start:end]`` stands over a "By:" line or signs for another.
+
+    Such names are this module's to read (or to leave out), not the preamble readers'.
+    """
+    return _OVER_BY.match(text, end) is not None or _signs_for_another(text, start)
 
 
 def _signs_for_another(text: str, s: int) -> bool:
@@ -131,7 +160,10 @@ def _signs_for_another(text: str, s: int) -> bool:
     line = text[line_start:s]
     if len(line) <= 80 and (_SIGNATORY.match(line) or "/s/" in line):
         return True
-    return bool(_SIGNS_FOR.search(text, max(line_start, s - 20), s))
+    label = _SIGNS_FOR.search(text, max(line_start, s - 20), s)
+    # "Name: PLAYBOY.COM, INC.": a name with a legal form is the party, not the person
+    return bool(label) and not (re.match(r"(?i:name)", label.group().strip())
+                                and ENTITY.match(text, s))
 
 
 def _last_block(name: str) -> str:
