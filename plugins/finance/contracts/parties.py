@@ -29,6 +29,7 @@ from plugins.finance.contracts.party_names import (
     SUFFIX_WORD,
     US_STATE_WORDS,
     clean_name,
+    descriptive,
     name_key,
     name_like,
 )
@@ -55,7 +56,7 @@ _GENERIC_ROLES = {"agreement", "contract", "effective date", "parties", "party",
                   "execution date", "affiliate", "affiliates"}
 _PREAMBLE_END = re.compile(r"\b(?:WHEREAS|Whereas|W I T N E S S E T H|RECITALS|Recitals|BACKGROUND|"
                            r"Background|NOW,? THEREFORE|(?i:agree\s+as\s+follows)|IT IS AGREED|"
-                           r"1\.\s+DEFINITIONS)")
+                           r"1\.\s+DEFINITIONS|TABLE\s+OF\s+CONTENTS|Table\s+of\s+Contents)")
 # "by and between", "among"; "This Agreement is entered into by A ("Transporter") and B"
 _OPENING = re.compile(r"\b(?:between|among)\b|\b(?:entered\s+into|made|executed)\s+by\b"
                       r"(?!\s+and\b)", re.IGNORECASE)
@@ -90,6 +91,13 @@ def parties(text: str) -> list[Found]:
             paragraph = blank + 2 if blank >= 0 else 0
             sentence = _sentence_parties(text, paragraph, _party_sentence_end(
                 text, head, role.end()), defined)
+            if paragraph < start:
+                # "... under which MediaNet Group Technologies, Inc. ("MEDIANET"), authorizes
+                # International Direct Response, Inc. ("RESELLER")": the names come before
+                # the first "between", which lies further on in the text
+                start = paragraph
+                stop = _PREAMBLE_END.search(head, start)
+                window_end = stop.start() if stop else min(len(head), start + 1500)
     found = _pattern_parties(text, start, window_end, _named(text, sentence, window_end))
     found = _distinct(text, sorted(found, key=lambda f: f.start), window_end)
     found = found[:MAX_PARTIES]
@@ -186,7 +194,8 @@ _NAME_NEXT = re.compile(r"[ \t]+(?!(?:A|An|The|With|Having|Located|Whose|Is)\b)[
 _ALIAS = re.compile(r",?[ \t]+(?:d/b/a|D/B/A|dba|DBA|d\.b\.a\.|f/k/a|F/K/A|a/k/a|A/K/A|"
                     r"doing\s+business\s+as|trading\s+as)[ \t]+")
 _DESCRIPTION = re.compile(
-    r"\b(?:an?|the)\s+(?:[\w'’.\-]+\s+){0,6}?(?:corporation|company|partnership|organi[sz]ation|"
+    r"\b(?:an?\s+(?:[\w'’.\-]+\s+){0,6}?|the\s+(?:[\w'’.\-]+\s+){1,6}?)(?:corporation|company|"
+    r"partnership|organi[sz]ation|"
     r"institution|bank|trust|entity|university|individual|association|cooperative|society|firm|"
     r"enterprise)\b|\b(?:organi[sz]ed|incorporated|existing|formed|registered)\s+(?:and\s+"
     r"existing\s+)?(?:under|in|pursuant)|principal\s+(?:place\s+of\s+business|offices?|executive)|"
@@ -392,9 +401,7 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
         words = set(re.findall(r"[a-z]+", name.lower()))
         if not name or len(name) < 3 or words <= GENERIC_NAME_WORDS | US_STATE_WORDS:
             continue
-        if re.fullmatch(r"[A-Z][a-z]+(?:ese|ish|an|ian|ch)\s+(?:corporation|company|"
-                        r"limited(?:\s+liability)?\s+company|partnership)", name) \
-                or name.lower() in PLACES:
+        if descriptive(name) or name.lower() in PLACES:
             continue  # "a Japanese corporation", "Japan": descriptions, not parties
         if name.lower() in seen:
             continue

@@ -62,7 +62,7 @@ def name_like(name: str) -> bool:
             or re.search(r"\bARTICLE\b", name) \
             or sum(len(w) == 1 for w in tokens) > 2:  # "R E C I T A L S", a contents line
         return False
-    if words <= GENERIC_NAME_WORDS | US_STATE_WORDS or _descriptive(name):
+    if words <= GENERIC_NAME_WORDS | US_STATE_WORDS or descriptive(name):
         return False
     return not (NOT_A_PARTY.search(name) and not SUFFIX_WORD.search(name))
 
@@ -71,7 +71,7 @@ _KIND = re.compile(r"\s+(?i:corporation|company|limited(?:\s+liability)?\s+compa
                    r"limited\s+partnership)\.?$")
 
 
-def _descriptive(name: str) -> bool:
+def descriptive(name: str) -> bool:
     """"English company", "Ontario corporation": what a party is, not what it is called."""
     kind = _KIND.search(name)
     if not kind:

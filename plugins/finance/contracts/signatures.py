@@ -17,6 +17,7 @@ from plugins.finance.contracts.party_names import (
     SUFFIX_WORD,
     clean_name,
     distinct_words,
+    entity_form,
     name_key,
     name_like,
     same_entity,
@@ -29,8 +30,11 @@ _WITNESS = re.compile(r"\b(?:IN\s+WITNESS\s+WHEREOF|In\s+[Ww]itness\s+[Ww]hereof
                       r"accepted\s+and\s+agreed)|executed\s+(?:as\s+of\s+|on\s+)?the\s+date\s+"
                       r"first)\b")
 ZONE_CHARS = 1500  # a signature block ends within this; beyond it lie exhibits and forms
+# EDGAR's page stamp ("Source: SOUPMAN, INC., 8-K") may fall between the witness clause and
+# the signatures on the next page: it does not end the zone, and its filer is no party
 _SIGNATURE_END = re.compile(r"\n\s*(?:EXHIBIT|Exhibit|SCHEDULE|Schedule|ANNEX|Annex|APPENDIX|"
-                            r"Appendix)\b|Source:")
+                            r"Appendix)\b")
+_PAGE_STAMP = re.compile(r"Source:[^\n]*$")
 _BY = r"(?:By|BY)\s*(?::|_|/s/|\n|-{3,}|(?:By|BY)\b)"  # "By: ____", "BY BY ----", "By /s/"
 # what follows a party's name in a signature block: "By: ____", "/s/", "Name:", a rule
 _SIGN_HERE = re.compile(r"\b" + _BY + r"|/s/|\bS/\s+[A-Z]|\b(?:Name|NAME|Title|TITLE|Signature)"
@@ -47,7 +51,7 @@ _LABEL_BY = re.compile(r"\b[A-Z]{3,}[ \t]*:[ \t]*(?P<name>[A-Z][^\n:(\"“]{2,60
 # what precedes a name over a signature: the signatory's title, "AGREED AND ACCEPTED BY",
 # a label in title case ("Acceptance by Developer SEATTLE SOFTWARE DEVELOPERS, Inc.")
 _SIGNATURE_PREFIX = re.compile(r"^.*\b(?:Officer|President|Director|Secretary|Treasurer|Manager|"
-                               r"CEO|CFO|COO|Signatory|Partner|Member|Counsel|Esq\.?|AGREED|ACCEPTED|"
+                               r"CEO|CFO|COO|Signatory|Partner|Member|Counsel|Esq\.?|ATTEST|WITNESS|AGREED|ACCEPTED|"
                                r"ACKNOWLEDGED)(?:\s+(?:AND|TO|BY))*"
                                r"\s+(?=\S)|^(?:[A-Z][a-z]+\s+)+(?=[A-Z]{2,}\s+[A-Z]{2,})")
 
@@ -65,7 +69,8 @@ def signature_parties(text: str, known: list[Found]) -> list[Found]:
         taken_to = start
         for s, e, raw in sorted(matches):
             sign = _SIGN_HERE.search(text, e, min(zone_end, e + 150))
-            if s < taken_to or _signs_for_another(text, s) or sign is None or re.search(
+            if s < taken_to or _signs_for_another(text, s) or sign is None \
+                    or _PAGE_STAMP.search(text, max(0, s - 80), s) or re.search(
                     r"\b(?!(?:name|title|date)\b)[a-z]{4,}\b", text[e:sign.start()]):
                 continue  # not over a signature (a sentence runs on), or the signatory
             rest = _NAME_RUNS_ON.match(text, e, sign.start())
@@ -75,6 +80,7 @@ def signature_parties(text: str, known: list[Found]) -> list[Found]:
             for name in _side_by_side(read):
                 if not _signature_name(name):
                     continue
+                _spell_out(name, known)
                 if any(same_party(name, other) for other in seen) \
                         or any(same_entity(name, other) for other in signed) \
                         or any(distinct_words(name) <= distinct_words(role) for role in roles):
@@ -86,10 +92,21 @@ def signature_parties(text: str, known: list[Found]) -> list[Found]:
     return found
 
 
+def _spell_out(name: str, known: list[Found]) -> None:
+    """A preamble name cut short ("HEMISPHERX") takes the signature's full legal name."""
+    if entity_form(name) is None:
+        return
+    for f in known:
+        words = distinct_words(f.value["name"])
+        if entity_form(f.value["name"]) is None and words and words < distinct_words(name) \
+                and name_key(name).startswith(name_key(f.value["name"])):
+            f.value["name"] = name
+
+
 def _signature_name(name: str) -> bool:
     """Whether words over a signature can be a party ("TO" of "AGREED TO BY:" cannot)."""
     return name_like(name) and bool(distinct_words(name)) and len(name_key(name)) >= 3 \
-        and not re.match(r"(?:a|an)\s", name)
+        and not re.match(r"(?:a|an|By|BY)\s", name)
 
 
 # two signature columns on one line: "Vayyar Imaging Ltd. IndeLiving Holdings, Inc."

@@ -212,3 +212,29 @@ def test_flattened_signature_page_after_a_title() -> None:
     assert _names(preamble + body + page) == [
         ("The Meet Group, Inc.", "Company"), ("HARVEST SMALL CAP PARTNERS MASTER, LTD.", None),
         ("HARVEST SMALL CAP PARTNERS, L.P.", None), ("HARVEST CAPITAL STRATEGIES LLC", None)]
+
+
+def test_signatures_after_an_edgar_page_stamp() -> None:
+    # the witness clause ends one page, EDGAR's "Source:" stamp comes, then the signatures
+    text = ("ADDENDUM REQUIRED BY THE DEPARTMENT OF LAW OF THE STATE OF NEW YORK   The following "
+            "Items are required to be included within the Disclosure Document.   "
+            + "Neither the Franchisor nor any person listed under Item 2 has an action pending. " * 30
+            + "IN WITNESS WHEREOF, the parties hereto have duly executed, sealed and delivered this "
+              "Addendum dated this ______ day of ______________, 2015.\n\n2\n\nSource: SOUPMAN, "
+              "INC., 8-K, 8/14/2015\n\n\n\n              ATTEST   KIOSK CONCEPTS, INC.:          "
+              "       By:       Witness   Name:       Title:                     MASTER "
+              "FRANCHISEE: THE GRILLED CHEESE TRUCK, INC.                 By:           Name:     "
+              "  Title:     ")
+    assert _names(text) == [("KIOSK CONCEPTS, INC.", None), ("THE GRILLED CHEESE TRUCK, INC.", None)]
+
+
+def test_contents_lines_after_a_title_page_are_not_parties() -> None:
+    text = ("Exhibit 10.2 STRATEGIC ALLIANCE AGREEMENT dated as of August 26, 2015 among Sucampo "
+            "Pharmaceuticals, Inc., Sucampo Pharma, LLC. and R-Tech Ueno, Ltd.\n\n\n\n\n\nTABLE OF "
+            "CONTENTS\n\nARTICLE I DEFINITIONS AND INTERPRETATION\n\nSection 1.01 Definitions 2 "
+            "Section 1.02 Interpretation 8\n\nARTICLE III REPRESENTATIONS AND WARRANTIES\n\nSection "
+            "3.01 Representations and Warranties of the Company 11 Section 3.02 Representations and "
+            "Warranties of Acquiror 12\n\nARTICLE IV COVENANTS OF THE PARTIES\n\nSection 4.01 The "
+            "Company's Obligation 12 Section 4.11 Development Programs and Clinical Trials 18\n\n")
+    assert [name for name, _ in _names(text)] == [
+        "Sucampo Pharmaceuticals, Inc.", "Sucampo Pharma, LLC.", "R-Tech Ueno, Ltd."]
