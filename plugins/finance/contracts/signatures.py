@@ -179,8 +179,7 @@ def _signs_for_another(text: str, s: int) -> bool:
         return True
     label = _SIGNS_FOR.search(text, max(line_start, s - 20), s)
     # "Name: PLAYBOY.COM, INC.": a name with a legal form is the party, not the person
-    return bool(label) and not (re.match(r"(?i:name)", label.group().strip())
-                                and ENTITY.match(text, s))
+    return bool(label)
 
 
 def _last_block(name: str) -> str:
