@@ -14,9 +14,10 @@ from plugins.finance.aml.models import AmlParams, AmlResult, DetectorSettings, Q
 from plugins.finance.aml.readers import Transactions, iso, read_transactions
 from plugins.finance.aml.rules import RULES
 from plugins.finance.aml.scoring import account_risk, build_alert, merge_hits
+from plugins.finance.aml.split_fans import split_fans
 
 DETECTORS: tuple[Callable[[Cols, DetectorSettings], list[RawAlert]], ...] = (
-    *RULES, graph_typologies, flow_typologies)
+    *RULES, graph_typologies, split_fans, flow_typologies)
 
 
 def analyse(tx: Transactions, params: AmlParams,

@@ -48,6 +48,10 @@ class _Window:
                                                     na))
         self.base_out = self.baseline(self._distinct(self.k_out[payee_quiet],
                                                      c.dst[payee_quiet], na))
+        # the same per window of the account's own active span (quiet windows count as 0):
+        # the Poisson rate of the chance test, which the mean over active windows overstates
+        self.rate_in = self._rate(self.base_in)
+        self.rate_out = self._rate(self.base_out)
         # usual money volume per active window, each side
         self.volume_in = self.baseline(pd.Series(c.amount).groupby(self.k_in).sum())
         self.volume_out = self.baseline(pd.Series(c.amount).groupby(self.k_out).sum())
@@ -57,6 +61,16 @@ class _Window:
         """Distinct ``other`` per ``key`` (one int64 sort instead of a pandas dedupe)."""
         pairs = pd.unique(key * n_accounts + other)
         return pd.Series(pairs // n_accounts).value_counts(sort=False).sort_index()
+
+    def _rate(self, base: pd.Series) -> pd.Series:
+        """``base`` spread over every window from the account's first to its last active
+        one, not just the active ones (the other-window total / other windows spanned)."""
+        keys = base.index.to_numpy()
+        acct, win = keys % self.c.n_accounts, keys // self.c.n_accounts
+        g = pd.Series(win).groupby(acct)
+        active = g.transform("size").to_numpy() - 1
+        spanned = (g.transform("max") - g.transform("min")).to_numpy()
+        return base * active / np.maximum(spanned, 1)
 
     def baseline(self, deg: pd.Series) -> pd.Series:
         """Mean degree of the same account in its other active windows (0 if none)."""
@@ -80,6 +94,7 @@ def _fan(w: _Window, s: DetectorSettings, side: str) -> list[RawAlert]:
     c = w.c
     deg = w.fan_in if side == "in" else w.fan_out
     base = (w.base_in if side == "in" else w.base_out).reindex(deg.index)
+    rate = (w.rate_in if side == "in" else w.rate_out).reindex(deg.index)
     fired = deg[(deg >= s.fan_min_degree) & (deg >= s.fan_baseline_factor * base)]
     key = w.k_in if side == "in" else w.k_out
     quiet = w.quiet_payer if side == "in" else w.quiet_payee
@@ -96,12 +111,13 @@ def _fan(w: _Window, s: DetectorSettings, side: str) -> list[RawAlert]:
         usual = _usual_amount(index, acct, pos, c.amount)
         fan_amount = float(np.median(c.amount[pos]))
         volume = float((w.volume_in if side == "in" else w.volume_out).get(k, 0.0))
+        contrast = w.contrast_in if side == "in" else w.contrast_out
         ordinary_size = usual is not None and max(fan_amount, 1e-9) / max(usual, 1e-9) < \
-            s.fan_amount_contrast and max(usual, 1e-9) / max(fan_amount, 1e-9) < \
-            s.fan_amount_contrast
+            contrast and max(usual, 1e-9) / max(fan_amount, 1e-9) < contrast
         ordinary_volume = c.amount[pos].sum() < s.fan_baseline_factor * volume
-        if ordinary_size and ordinary_volume:
-            continue  # ordinary amounts and volume for this account: a busy week
+        by_luck = _chance(n, float(rate.get(k, 0.0))) > s.fan_max_chance
+        if ordinary_size and (ordinary_volume or by_luck):
+            continue  # ordinary amounts, and a count or volume a busy week explains
         verb = "received money from" if side == "in" else "sent money to"
         usual_text = ("it has no other history" if usual is None
                       else f"its other transfers have a median of {c.money(usual)}")
@@ -114,6 +130,16 @@ def _fan(w: _Window, s: DetectorSettings, side: str) -> list[RawAlert]:
     return alerts
 
 
+def _chance(degree: int, rate: float) -> float:
+    """Chance of at least ``degree`` quiet counterparties in one window if the account kept
+    its usual ``rate`` per window (Poisson): a busy account reaching 3x its mean of 1.6 by
+    luck is common over many windows; a quiet one reaching 6 is not."""
+    from scipy.stats import poisson
+
+    rate = rate if np.isfinite(rate) else 0.0
+    return float(poisson.sf(degree - 1, max(rate, 0.05)))
+
+
 def _similar_legs(pos: np.ndarray, amount: np.ndarray, band: float) -> np.ndarray:
     """The largest set of legs whose amounts lie within a factor ``band`` of each other."""
     logs = np.log(np.maximum(amount[pos], 0.01))
@@ -122,6 +148,19 @@ def _similar_legs(pos: np.ndarray, amount: np.ndarray, band: float) -> np.ndarra
     reach = np.searchsorted(sorted_logs, sorted_logs + np.log(band), side="right")
     best = int(np.argmax(reach - np.arange(len(pos))))
     return np.sort(pos[order[best:reach[best]]])
+
+
+def size_contrast(c: Cols, account: np.ndarray, s: DetectorSettings) -> float:
+    """How many times off an account's median a transfer must be to count as unusual in
+    size here: the ``fan_contrast_quantile`` of all transfers' departures from their
+    account's median on that side, and at least ``fan_amount_contrast``. Where accounts
+    receive amounts of every size (AMLSim pays 100-600 at random) x2 is ordinary."""
+    if c.n == 0:
+        return s.fan_amount_contrast
+    log_amount = np.log(np.maximum(c.amount, 0.01))
+    median = pd.Series(log_amount).groupby(account).transform("median").to_numpy()
+    departure = float(np.quantile(np.abs(log_amount - median), s.fan_contrast_quantile))
+    return max(s.fan_amount_contrast, float(np.exp(departure)))
 
 
 def _usual_amount(index, acct: int, exclude: np.ndarray, amount: np.ndarray) -> float | None:
@@ -253,8 +292,11 @@ def graph_typologies(c: Cols, s: DetectorSettings) -> list[RawAlert]:
     """All window-based typologies over both half-offset tilings."""
     window_s = int(s.window_days * DAY_S)
     alerts: list[RawAlert] = []
+    contrast_in = size_contrast(c, c.dst, s)
+    contrast_out = size_contrast(c, c.src, s)
     for offset in (0, window_s // 2):
         w = _Window(c, s, window_s, offset)
+        w.contrast_in, w.contrast_out = contrast_in, contrast_out
         alerts += _fan(w, s, "in") + _fan(w, s, "out")
         alerts += _gather_scatter(w, s) + _scatter_gather(w, s) + _bipartite(w, s)
     return alerts

@@ -48,10 +48,21 @@ class DetectorSettings(BaseModel):
     fan_min_degree: int = Field(5, ge=2, description="distinct counterparties for fan-in/out")
     fan_baseline_factor: float = Field(3.0, ge=1,
                                        description="degree must exceed this x own baseline")
+    fan_max_chance: float = Field(1e-3, gt=0, le=1, description="window fans of ordinary-"
+                                  "size legs: the degree must be this unlikely under the "
+                                  "account's own usual rate (Poisson tail), so busy accounts "
+                                  "need far more than 3x their mean")
     fan_amount_contrast: float = Field(2.0, ge=1, description="fan amounts must differ this "
                                        "many times (up or down) from the account's usual")
     fan_amount_band: float = Field(2.0, gt=1, description="fan legs are parts of one sum: "
                                    "largest/smallest leg amount at most this")
+    fan_split_min_degree: int = Field(2, ge=2, description="fans spread over any time: "
+                                      "distinct counterparties whose legs are similar parts "
+                                      "far off their own usual amounts")
+    fan_contrast_quantile: float = Field(
+        0.95, gt=0, lt=1, description="'unusual size' for fans is learnt from the file: a "
+        "leg must depart from the usual amount more than this share of all transfers do "
+        "(and at least fan_amount_contrast times)")
     hub_min_degree: int = Field(4, ge=2, description="gather-scatter: in and out each")
     scatter_min_middles: int = Field(3, ge=2)
     bipartite_min_side: int = Field(2, ge=2)
