@@ -28,7 +28,12 @@ def _discount(counts: Counter) -> float:
 class TrigramModel:
     """Counts and probabilities of a trigram model over tokenised sentences."""
 
-    def __init__(self, sentences: Iterable[list[str]]) -> None:
+    def __init__(self, sentences: Iterable[list[str]],
+                 unigram_prior: dict[str, float] | None = None, prior_weight: float = 0.0) -> None:
+        """Count ``sentences``; optionally mix a background unigram distribution into the
+        unigram level (``prior_weight`` of its mass), which opens the vocabulary to the
+        background words: they are reachable through back-off only, so they win where the
+        acoustics insist and the domain n-grams have nothing to say."""
         self.counts: list[Counter] = [Counter(), Counter(), Counter()]
         for words in sentences:
             padded = [BOS, *words, EOS]
@@ -40,7 +45,8 @@ class TrigramModel:
                     if gram == (BOS,):
                         continue
                     self.counts[order - 1][gram] += 1
-        self.vocab = sorted({g[0] for g in self.counts[0]} | {BOS})
+        prior = unigram_prior if unigram_prior and prior_weight > 0 else {}
+        self.vocab = sorted({g[0] for g in self.counts[0]} | set(prior) | {BOS})
         self.discounts = [0.0] + [_discount(self.counts[k]) for k in (1, 2)]
         self._history_totals: list[Counter] = [Counter(), Counter(), Counter()]
         self._history_types: list[Counter] = [Counter(), Counter(), Counter()]
@@ -53,6 +59,10 @@ class TrigramModel:
         # A small add-0.1 floor keeps rare unigrams from dominating the back-off mass.
         self.p1 = {w: (self.counts[0][(w,)] + 0.1) / (total + 0.1 * size)
                    for w in self.vocab if w != BOS}
+        if prior:
+            prior_total = sum(prior.values())
+            self.p1 = {w: (1.0 - prior_weight) * p + prior_weight * prior.get(w, 0.0) / prior_total
+                       for w, p in self.p1.items()}
         self._cache: dict[tuple[str, ...], float] = {}
 
     def backoff_weight(self, history: tuple[str, ...]) -> float:

@@ -179,3 +179,93 @@ HAND_WRITTEN = [
     "recommend follow up ct in six to twelve months",
     "there is dependent atelectasis at both lung bases",
 ]
+
+
+REGION_SLOTS = [("lung_finding", "lung_location"), ("abd_finding", "abd_location"),
+                ("brain_finding", "brain_location"), ("other_finding", "other_location")]
+
+
+def _region_grammar():
+    """The merged slot table and weighted sentence templates of every report region."""
+    from plugins.medical.clinical.asr.phrases_body import (
+        ABDOMEN,
+        BODY_EXTRA,
+        BODY_SENTENCES,
+        HEAD,
+        OTHER,
+    )
+    from plugins.medical.clinical.asr.phrases_chest import CHEST, CHEST_EXTRA, CHEST_SENTENCES
+    from plugins.medical.clinical.asr.phrases_common import COMMON, COMMON_SENTENCES, LINKING
+
+    table: dict = {}
+    for part in (COMMON, LINKING, CHEST, CHEST_EXTRA, ABDOMEN, HEAD, OTHER, BODY_EXTRA):
+        clash = set(table) & set(part)
+        if clash:
+            raise ValueError(f"slot names defined twice: {sorted(clash)}")
+        table.update(part)
+    templates: list[tuple[str, float]] = []
+    for template, weight in COMMON_SENTENCES:
+        if "{any_" not in template:
+            templates.append((template, weight))
+            continue
+        # Region-generic sentences are instantiated once per region, so a finding is only
+        # ever placed where it occurs (no haematoma "in the gallbladder").
+        for finding, location in REGION_SLOTS:
+            templates.append((template.replace("{any_finding}", f"{{{finding}}}")
+                              .replace("{any_location}", f"{{{location}}}"),
+                              weight / len(REGION_SLOTS)))
+    return table, [*templates, *CHEST_SENTENCES, *BODY_SENTENCES]
+
+
+# Words that end in "s" but are singular subjects; a "the ... s" subject is otherwise plural.
+_SINGULAR_S = {"pancreas", "uterus", "thorax", "bronchus", "intermedius", "pons", "sinus",
+               "calvarium", "process", "axis", "status", "apparatus", "stenosis", "hiatus",
+               "pelvis", "corpus", "callosum", "semiovale", "abdomen", "mesentery",
+               "cisterna", "falx", "is"}
+_PLURAL_NOT_S = {"hila", "axillae", "scapulae", "bullae", "calculi", "viscera", "emboli", "sulci",
+                 "bronchi", "foramina", "adnexa"}
+_BE = {"_be_": ("is", "are"), "_appear_": ("appears", "appear"), "_remain_": ("remains", "remain")}
+_ARTICLE_EATERS = {"no", "without", "any", "the", "a", "an", "of", "mild", "moderate", "severe",
+                   "minimal", "small", "large", "trace", "marked", "extensive", "slight",
+                   "significant", "scattered", "diffuse", "focal", "multifocal", "patchy",
+                   "subtle", "minor", "acute", "chronic", "subacute", "old", "new", "remote",
+                   "healed", "healing", "recent", "early", "longstanding", "indeterminate",
+                   "definite", "suspicious", "convincing", "appreciable", "are", "to"}
+
+
+def agree(sentence: str) -> str:
+    """Fix what free slot combination gets wrong: "is/are" by the subject's number, doubled
+    or stray articles ("no a mass", "mild a cyst"), and "a" versus "an"."""
+    words = sentence.split()
+    out: list[str] = []
+    for word in words:
+        if word in _BE:
+            subject = out[-1] if out else ""
+            plural = (subject in _PLURAL_NOT_S or subject.endswith("s")) and subject not in _SINGULAR_S
+            out.append(_BE[word][plural])
+            continue
+        if word in ("a", "an") and out and out[-1] in _ARTICLE_EATERS:
+            if out[-1] == "are" and len(out) >= 2 and out[-2] == "there":
+                out[-1] = "is"
+            else:
+                continue
+        out.append(word)
+    for i in range(len(out) - 1):
+        if out[i] in ("a", "an"):
+            out[i] = "an" if out[i + 1][0] in "aeio" or out[i + 1] in ("eight", "eighteen", "eleven") else "a"
+    return " ".join(out)
+
+
+def generate_corpus(count: int, seed: int = 0, nodule_share: float = 0.3) -> list[str]:
+    """The LM corpus: chest nodule/negation templates above plus chest, abdomen and head CT
+    report phrasing from the region slot grammars (``phrases_*.py``)."""
+    from plugins.medical.clinical.asr.grammar import expand
+
+    table, templates = _region_grammar()
+    rng = random.Random(seed)
+    nodule_count = int(count * nodule_share)
+    out = generate_sentences(nodule_count, seed=seed)
+    weights = [w for _, w in templates]
+    for template in rng.choices([t for t, _ in templates], weights=weights, k=count - nodule_count):
+        out.append(agree(expand(template, table, rng)))
+    return out

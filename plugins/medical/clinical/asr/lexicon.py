@@ -24,6 +24,9 @@ IPA_TO_CMU: dict[str, str] = {
     "θ": "TH", "v": "V", "w": "W", "z": "Z", "ʒ": "ZH", "ʔ": "T", "x": "K", "ç": "HH",
 }
 _DROP = "ˈˌːˑ‿̩̃ "
+# Abbreviations radiologists spell out whose en-us dictionary entry is a different word
+# ("ct" is listed as "court"): added as alternate pronunciations, ``word(2)``.
+SPELLED_OUT: dict[str, str] = {"ct(2)": "S IY T IY"}
 _SYMBOLS = sorted(IPA_TO_CMU, key=len, reverse=True)
 
 
@@ -63,6 +66,31 @@ def espeak_pronunciations(words: list[str], voice: str = "en-us") -> dict[str, s
                                 capture_output=True, text=True, check=True).stdout.strip()
                  for w in words]
     return {w: ipa_to_cmu(ipa) for w, ipa in zip(words, lines, strict=True) if ipa_to_cmu(ipa)}
+
+
+def read_dictionary(path: Path) -> dict[str, list[str]]:
+    """A CMU-format dictionary as word -> pronunciations (stress digits removed)."""
+    entries: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            head, _, phones = line.strip().partition(" ")
+            if phones:
+                entries.setdefault(head.split("(", 1)[0], []).append(
+                    " ".join(p.rstrip("012") for p in phones.split()))
+    return entries
+
+
+def espeak_variants(words: list[str], known: dict[str, list[str]],
+                    voice: str = "en-us") -> dict[str, str]:
+    """espeak-ng's pronunciation of dictionary words, as ``word(n)`` alternates where it differs.
+
+    CMUdict spells many medical words one way ("millimeter" M IH L AH M IY T ER); speakers
+    and espeak-ng also say them another (M IH L IH M IY T ER). A second pronunciation lets
+    the decoder accept either instead of losing the word.
+    """
+    spoken = espeak_pronunciations(sorted(w for w in words if w in known), voice)
+    return {f"{w}({len(known[w]) + 1})": phones for w, phones in spoken.items()
+            if phones not in known[w]}
 
 
 def read_dictionary_words(path: Path) -> set[str]:
