@@ -8,6 +8,7 @@ work on that model's micro-batcher. Statistics are kept per role and per model.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from core.inference.batcher import Handle, LatencyStats, MicroBatcher
 from core.inference.errors import ModelMissing, NoModelConfigured, role_hint
 from core.inference.heads import Classification, check_head, load_head
 from core.inference.jsonout import generate_json
+from core.inference.precision import resolve_precision
 from core.inference.registry import ModelRegistry, files_size_mb
 from core.inference.roleconfig import ResolvedRole, RoleTable, env_prefix
 from core.inference.roles import RoleSpec
@@ -76,6 +78,8 @@ class InferenceCore:
     def _key_and_loader(self, role: ResolvedRole, api: str) -> tuple[Hashable, Callable, float]:
         """(model key, loader, pre-load MB estimate) for the engine ``api`` needs."""
         self._require(role, api)
+        role = dataclasses.replace(role, precision=resolve_precision(role.precision, role.device,
+                                                                     role.kind))
         if role.backend == "openai":
             if api != "generate":
                 raise UserError(f"model role {role.name}: an OpenAI-compatible endpoint is used "
@@ -142,8 +146,8 @@ class InferenceCore:
                                    max_batch_size=role.max_batch_size,
                                    max_wait_ms=role.max_wait_ms, max_queue=role.max_queue,
                                    unit_length=length, workers=role.workers,
-                                   max_batch_tokens=role.max_batch_tokens * 4  # ~4 chars/token
-                                   if api in ("embed", "classify") else 0)
+                                   # encoders split their batch by real token counts themselves
+                                   max_batch_tokens=0)
             self._batchers[key] = batcher
             return batcher
 

@@ -62,6 +62,7 @@ class TextEncoder:
         limit = getattr(model.config, "max_position_embeddings", 512) or 512
         self.max_length = int(min(max_len or limit, limit, 8192))
         self.dimension = int(model.config.hidden_size)
+        self.max_batch_tokens = int(role.max_batch_tokens)
         self._torch = torch
         device = choose_device(role.device, role.precision, role.name)
         if role.precision == "int8":
@@ -78,9 +79,13 @@ class TextEncoder:
         return mean_cosine(self._forward(reference, texts), self._forward(candidate, texts))
 
     def _forward(self, model, texts: list[str]) -> np.ndarray:
-        torch = self._torch
         enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
                              return_tensors="pt")
+        return self._pool(model, enc)
+
+    def _pool(self, model, enc) -> np.ndarray:
+        """One forward pass over a padded batch -> pooled (and normalised) float32 rows."""
+        torch = self._torch
         device = next(model.parameters()).device if any(True for _ in model.parameters()) \
             else torch.device("cpu")
         enc = {k: v.to(device) for k, v in enc.items()}
@@ -96,11 +101,42 @@ class TextEncoder:
         return pooled.float().cpu().numpy().astype(np.float32, copy=False)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed a batch of texts (already ordered by length by the batcher)."""
+        """Embed a batch of texts: tokenized once, run in chunks of similar token counts.
+
+        The micro-batcher hands over whatever arrived together; padding them all to the
+        longest would waste most of the work on CPU, so texts are ordered by their real token
+        count and cut into forward passes of at most ``max_batch_tokens`` padded tokens.
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self._forward(self.model, list(texts))
+        enc = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
+        lengths = [len(ids) for ids in enc["input_ids"]]
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for chunk in token_chunks(lengths, self.max_batch_tokens):
+            part = {key: [values[i] for i in chunk] for key, values in enc.items()}
+            out[chunk] = self._pool(self.model, self.tokenizer.pad(part, return_tensors="pt"))
+        return out
 
     def size_mb(self) -> float:
         """Resident weight MB (after quantization)."""
         return tensor_bytes(self.model) / 2**20
+
+
+def token_chunks(lengths: list[int], max_batch_tokens: int) -> list[list[int]]:
+    """Indices ordered by length, cut so ``longest x count`` stays within the token budget.
+
+    A budget of 0 or less keeps everything in one chunk (e.g. on a GPU with room to spare).
+    """
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    if max_batch_tokens <= 0:
+        return [order] if order else []
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    for i in order:  # ascending: the newcomer is the longest of its chunk
+        if chunk and lengths[i] * (len(chunk) + 1) > max_batch_tokens:
+            chunks.append(chunk)
+            chunk = []
+        chunk.append(i)
+    if chunk:
+        chunks.append(chunk)
+    return chunks

