@@ -250,6 +250,10 @@ def _bipartite(w: _Window, s: DetectorSettings) -> list[RawAlert]:
     e = pd.DataFrame({"b": code // (na * na), "s": (code // na) % na, "d": code % na})
     e = e[e.groupby(["b", "d"]).s.transform("size") <= s.middle_max_degree]
     e = e[e.groupby(["b", "s"]).d.transform("size") <= s.middle_max_degree]
+    # payees must be quiet over the whole file too: in dense data two businesses paying
+    # the same two busy suppliers in one week is a coincidence, not a bipartite scheme
+    lifetime = pd.Series(unique(c.src[big] * na + c.dst[big]) % na).value_counts()
+    e = e[lifetime.reindex(e.d.to_numpy()).to_numpy() <= s.middle_max_degree]
     pairs = e.merge(e, on=["b", "d"])
     pairs = pairs[pairs.s_x < pairs.s_y]
     shared = pairs.groupby(["b", "s_x", "s_y"]).size()
