@@ -63,18 +63,18 @@ def register_cli(group) -> None:
     import click
 
     @click.command("build-asr")
-    @click.option("--sentences", default=30000, show_default=True,
-                  help="template sentences in the LM corpus")
+    @click.option("--sentences", type=int, default=None,
+                  help="sentences in the LM corpus (default: what the shipped LM was built with)")
     @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="output folder (default: the package's asr/ folder)")
-    def build_asr(sentences: int, out: Path | None) -> None:
+    def build_asr(sentences: int | None, out: Path | None) -> None:
         """Rebuild radiology.lm (ARPA trigram) and radiology.dic (espeak-ng pronunciations)."""
         from plugins.medical.clinical.asr import ASR_DIR
-        from plugins.medical.clinical.asr.build import build
+        from plugins.medical.clinical.asr.build import CORPUS_SENTENCES, build
 
         target = out or ASR_DIR
         target.mkdir(parents=True, exist_ok=True)
-        summary = build(target, sentences)
+        summary = build(target, sentences or CORPUS_SENTENCES)
         for key, value in summary.items():
             click.echo(f"{key}: {value}")
 

@@ -27,6 +27,10 @@ PLANTED = [{"diameter_mm": 12.0, "kind": "spherical", "position_mm": [-75, 5, -8
 # The coarse resolution of the CT benchmark (3 mm slices). At 2.2 x 2.2 x 4 mm the left
 # nodule merges with a vessel and the CT API found a false positive in its place.
 PHANTOM_GEOMETRY = {"shape": (64, 192, 192), "spacing": (1.8, 1.8, 3.0)}
+# Abdomen and head CT phrasing (written for this test, in neither the dev nor the held-out
+# set): the first LM only knew chest sentences and got about half of these words wrong.
+BODY_DICTATION = ("the gallbladder contains several small stones. there is no hydronephrosis. "
+                  "a small subdural hematoma is seen along the left convexity.")
 STUDY_DICTATION = ("there is a twelve millimeter solid nodule in the right lower lobe. "
                    "there is a ten millimeter solid nodule in the left upper lobe. "
                    "no pleural effusion or pneumothorax.")
@@ -54,6 +58,9 @@ def clinical_runs(tmp_path_factory):
         runs["ct_folder"] = ct_folder
         runs["dictation"] = run_task("medical.dictation", [SAMPLES / "dictation.wav"])
         runs["negation"] = run_task("medical.dictation", [SAMPLES / "dictation_negation.wav"])
+        body_wav = home / "body_dictation.wav"
+        sf.write(body_wav, synthesise(BODY_DICTATION), 16000, subtype="PCM_16")
+        runs["body"] = run_task("medical.dictation", [body_wav])
         runs["plain"] = run_task("medical.dictation", [SAMPLES / "dictation_negation.wav"],
                                  {"adapt": False})
         clip = SHARED_DATA / "asr" / "librivox" / f"{LIBRIVOX_CLIP}.wav"

@@ -12,6 +12,7 @@ benchmark reports WER with and without them.
 from __future__ import annotations
 
 import argparse
+import random
 from pathlib import Path
 
 from plugins.medical.clinical.asr import ASR_DIR, DICTIONARY_PATH, LANGUAGE_MODEL_PATH
@@ -32,6 +33,7 @@ CORPUS_SENTENCES = 60000
 GENERAL_WORDS = 0
 GENERAL_WEIGHT = 0.05
 ESPEAK_VARIANTS = True
+SENTENCES_PER_LINE = 4
 SENTENCES_DIR = ASR_DIR / "sentences"
 
 
@@ -46,11 +48,27 @@ def read_sentences(name: str) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
+def dictation_lines(sentences: list[str], seed: int, max_sentences: int) -> list[list[str]]:
+    """Group corpus sentences into runs of 1..``max_sentences``, one LM line per run.
+
+    A dictation clip is decoded as one utterance: the LM context runs on from one
+    sentence into the next ("... right lower lobe no pleural effusion"). Lines that hold
+    only single sentences teach the model nothing about those joins.
+    """
+    rng = random.Random(seed + 1)
+    lines, i = [], 0
+    while i < len(sentences):
+        n = rng.randint(1, max_sentences)
+        lines.append(" ".join(sentences[i:i + n]).split())
+        i += n
+    return lines
+
+
 def build_model(sentences: int = CORPUS_SENTENCES, seed: int = CORPUS_SEED,
-                general_words: int = GENERAL_WORDS,
-                general_weight: float = GENERAL_WEIGHT) -> TrigramModel:
+                general_words: int = GENERAL_WORDS, general_weight: float = GENERAL_WEIGHT,
+                max_sentences: int = SENTENCES_PER_LINE) -> TrigramModel:
     """The radiology trigram model (corpus + spoken numbers + general-English unigrams)."""
-    words = [s.split() for s in generate_corpus(sentences, seed=seed)]
+    words = dictation_lines(generate_corpus(sentences, seed=seed), seed, max_sentences)
     # Every number word once, so sizes the templates did not draw can still be spoken.
     words += [say_integer(n).split() + ["millimeters"] for n in range(0, 100)]
     prior = general_unigrams(general_words)
@@ -60,9 +78,10 @@ def build_model(sentences: int = CORPUS_SENTENCES, seed: int = CORPUS_SEED,
 def build(out_dir: Path = ASR_DIR, sentences: int = CORPUS_SENTENCES, seed: int = CORPUS_SEED,
           general_words: int = GENERAL_WORDS,
           general_weight: float = GENERAL_WEIGHT,
-          variants: bool = ESPEAK_VARIANTS) -> dict[str, object]:
+          variants: bool = ESPEAK_VARIANTS,
+          max_sentences: int = SENTENCES_PER_LINE) -> dict[str, object]:
     """Write ``radiology.lm`` and ``radiology.dic`` into ``out_dir``; return a summary."""
-    model = build_model(sentences, seed, general_words, general_weight)
+    model = build_model(sentences, seed, general_words, general_weight, max_sentences)
     lm_path = out_dir / LANGUAGE_MODEL_PATH.name
     model.write_arpa(lm_path)
     known = read_dictionary(default_dictionary())
@@ -105,11 +124,13 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=CORPUS_SENTENCES)
     parser.add_argument("--general-words", type=int, default=GENERAL_WORDS)
     parser.add_argument("--general-weight", type=float, default=GENERAL_WEIGHT)
+    parser.add_argument("--sentences-per-line", type=int, default=SENTENCES_PER_LINE)
     parser.add_argument("--no-variants", action="store_true",
                         help="no espeak-ng alternates for words the en-us dictionary has")
     args = parser.parse_args()
     summary = build(args.out, args.sentences, general_words=args.general_words,
-                    general_weight=args.general_weight, variants=not args.no_variants)
+                    general_weight=args.general_weight, variants=not args.no_variants,
+                    max_sentences=args.sentences_per_line)
     for key, value in summary.items():
         print(f"{key}: {value}")
 
