@@ -95,6 +95,17 @@ class Cols:
             self._profile = (np.bincount(acct, minlength=self.n_accounts), median)
         return self._profile
 
+    def busy(self, quantile: float) -> np.ndarray:
+        """Per account code: paid by more distinct payers over the file than ``quantile``
+        of the accounts that were paid at all (collection accounts: merchants, payroll).
+        Such accounts see near-equal money in and out within hours by coincidence."""
+        if not hasattr(self, "_payers"):
+            pairs = pd.unique(self.dst.astype(np.int64) * self.n_accounts + self.src)
+            self._payers = np.bincount(pairs // self.n_accounts, minlength=self.n_accounts)
+        paid = self._payers[self._payers > 0]
+        bar = float(np.quantile(paid, quantile)) if len(paid) else 0.0
+        return self._payers > bar
+
     def name(self, code: int) -> str:
         return str(self.tx.accounts[code])
 

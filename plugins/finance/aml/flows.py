@@ -107,6 +107,8 @@ def _chain_alerts(c: Cols, chains: list[np.ndarray], s: DetectorSettings) -> lis
         # a chain made mostly of standing payments (rent paid on by a landlord) is life
         fresh = (~known[paths]).sum(axis=1) * 2 > paths.shape[1]
         fresh &= _unusual_for_middles(c, paths, s.fan_amount_contrast)
+        # no intermediary is a collection account (see Cols.busy)
+        fresh &= ~c.busy(s.busy_payers_quantile)[c.dst[paths[:, :-1]]].any(axis=1)
         for r, ok in zip(rows, fresh.tolist(), strict=True):
             if not ok or r in longer_prefix or r in longer_suffix:
                 continue

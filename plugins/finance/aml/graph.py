@@ -163,6 +163,13 @@ def size_contrast(c: Cols, account: np.ndarray, s: DetectorSettings) -> float:
     return max(s.fan_amount_contrast, float(np.exp(departure)))
 
 
+def _same_band(legs: np.ndarray, candidates: np.ndarray, amount: np.ndarray,
+               band: float) -> np.ndarray:
+    """``candidates`` whose amount lies within ``band`` of every leg in ``legs``."""
+    lo, hi = amount[legs].max() / band, amount[legs].min() * band
+    return np.sort(candidates[(amount[candidates] >= lo) & (amount[candidates] <= hi)])
+
+
 def _usual_amount(index, acct: int, exclude: np.ndarray, amount: np.ndarray) -> float | None:
     """Median amount of the account's other rows on the same side (None: no other rows)."""
     lo = np.searchsorted(index.key, acct << 32, side="left")
@@ -184,10 +191,21 @@ def _gather_scatter(w: _Window, s: DetectorSettings) -> list[RawAlert]:
     keys = both.index[unusual.to_numpy()].to_numpy()
     ins = w.rows_of(np.where(w.quiet_payer, w.k_in, -1), keys)
     outs = w.rows_of(np.where(w.quiet_payee, w.k_out, -1), keys)
+    all_ins, all_outs = w.rows_of(w.k_in, keys), w.rows_of(w.k_out, keys)
     alerts = []
     for k in keys:
         pin, pout = ins.get(int(k)), outs.get(int(k))
         if pin is None or pout is None:
+            continue
+        # the gathered parts and the scattered parts are each of similar size; the hub's
+        # everyday payments to new friends in the same week are not part of the scheme,
+        # while parts from payers that are busy or known to the hub still count toward
+        # the money balance (in dense data a mule often knows one of the other mules)
+        pin = _same_band(_similar_legs(pin, c.amount, s.fan_amount_band), all_ins[int(k)],
+                         c.amount, s.fan_amount_band)
+        pout = _same_band(_similar_legs(pout, c.amount, s.fan_amount_band),
+                          all_outs[int(k)], c.amount, s.fan_amount_band)
+        if min(len(np.unique(c.src[pin])), len(np.unique(c.dst[pout]))) < s.hub_min_degree:
             continue
         a_in, a_out = c.amount[pin].sum(), c.amount[pout].sum()
         if not (0.5 <= a_out / max(a_in, 1e-9) <= 1.2) or c.ts[pin].mean() >= c.ts[pout].mean():

@@ -78,6 +78,10 @@ class DetectorSettings(BaseModel):
     flow_max_branch: int = Field(40, ge=1, description="successors examined per path end")
     cycle_max_length: int = Field(6, ge=2, le=8)
     stack_min_hops: int = Field(3, ge=2)
+    busy_payers_quantile: float = Field(0.95, gt=0, le=1, description="pass-through and "
+                                        "layering intermediaries may not be paid by more "
+                                        "distinct accounts over the file than this share "
+                                        "of accounts are (merchants, payroll)")
     middle_max_degree: int = Field(6, ge=1,
                                    description="intermediaries busier than this are not mules")
     # account anomaly score

@@ -79,7 +79,8 @@ def pass_through(c: Cols, s: DetectorSettings) -> list[RawAlert]:
     n_in = c.by_receiver().count(mid, c.ts[e1] - h, c.ts[e2])
     n_out = c.by_sender().count(mid, c.ts[e1], c.ts[e2] + h)
     known = c.recurring()
-    paths = paths[(n_in <= 2) & (n_out <= 2) & ~(known[e1] & known[e2])]
+    busy = c.busy(s.busy_payers_quantile)[mid]
+    paths = paths[(n_in <= 2) & (n_out <= 2) & ~(known[e1] & known[e2]) & ~busy]
     alerts = []
     for e1, e2 in paths.tolist():
         mid = int(c.dst[e1])
