@@ -24,7 +24,7 @@ def _default_cuad() -> Path:
               help="where to write the detector (a site copy goes to ENCLAVE_HOME/models/finance/)")
 @click.option("--folds", default=5, show_default=True, help="cross-validation folds")
 @click.option("--limit", type=int, default=None, help="use only the first N contracts")
-@click.option("--negative-fraction", default=0.25, show_default=True,
+@click.option("--negative-fraction", default=1.0, show_default=True,
               help="share of all-negative units kept for training")
 @click.option("--char-ngrams/--no-char-ngrams", default=False, show_default=True,
               help="add character 4-5-gram features (slower, larger artefact)")

@@ -125,8 +125,10 @@ def _units(contracts: list[CuadContract], negative_fraction: float = 1.0,
            seed: int = 0) -> tuple[list[str], np.ndarray]:
     """Training units; units positive for no category are sampled at ``negative_fraction``.
 
-    Most units (boilerplate) are negative for every category; keeping a quarter of them
-    loses little and makes training four times cheaper on a shared 2-core machine.
+    Most units (boilerplate) are negative for every category. Keeping all of them (the
+    default) shows each detector the real balance of clause to boilerplate: against keeping
+    a quarter, nested 5-fold CV went from macro-F1 0.711 / micro-F1 0.850 to 0.725 / 0.853,
+    for about 3.7x the training time (229 -> 853 s on 2 loaded cores).
     """
     rng = np.random.default_rng(seed)
     texts, labels = [], []
@@ -217,7 +219,7 @@ def f1_table(pred: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
 
 
 def train(cuad_dir: Path, out: Path = ARTEFACT, *, folds: int = 5, limit: int | None = None,
-          seed: int = 13, char_ngrams: bool = False, negative_fraction: float = 0.25,
+          seed: int = 13, char_ngrams: bool = False, negative_fraction: float = 1.0,
           log: Callable[[str], None] = print) -> dict[str, Any]:
     """Cross-validate, tune thresholds on out-of-fold scores, fit on all, save; return metrics."""
     t0 = time.monotonic()
