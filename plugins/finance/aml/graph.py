@@ -180,8 +180,11 @@ def _usual_amount(index, acct: int, exclude: np.ndarray, amount: np.ndarray) -> 
 
 def _gather_scatter(w: _Window, s: DetectorSettings) -> list[RawAlert]:
     c = w.c
-    both = pd.concat([w.fan_in.rename("i"), w.fan_out.rename("o")], axis=1, join="inner")
-    both = both[(both.i >= s.hub_min_degree) & (both.o >= s.hub_min_degree)]
+    both = pd.concat([w.fan_in.rename("i"), w.fan_out.rename("o"), w.deg_in.rename("di"),
+                      w.deg_out.rename("do")], axis=1, join="inner")
+    # the degree bar counts every counterparty: in dense data one of the payers may already
+    # know the hub or be busy; the parts themselves are checked below
+    both = both[(both.di >= s.hub_min_degree) & (both.do >= s.hub_min_degree)]
     if both.empty:
         return []
     base_in = w.base_in.reindex(both.index).fillna(0)
@@ -205,7 +208,8 @@ def _gather_scatter(w: _Window, s: DetectorSettings) -> list[RawAlert]:
                          c.amount, s.fan_amount_band)
         pout = _same_band(_similar_legs(pout, c.amount, s.fan_amount_band),
                           all_outs[int(k)], c.amount, s.fan_amount_band)
-        if min(len(np.unique(c.src[pin])), len(np.unique(c.dst[pout]))) < s.hub_min_degree:
+        n_in, n_out = len(np.unique(c.src[pin])), len(np.unique(c.dst[pout]))
+        if min(n_in, n_out) < s.hub_min_degree:
             continue
         a_in, a_out = c.amount[pin].sum(), c.amount[pout].sum()
         if not (0.5 <= a_out / max(a_in, 1e-9) <= 1.2) or c.ts[pin].mean() >= c.ts[pout].mean():
@@ -213,9 +217,9 @@ def _gather_scatter(w: _Window, s: DetectorSettings) -> list[RawAlert]:
         acct = int(k % c.n_accounts)
         alerts.append(RawAlert(
             "gather_scatter", np.concatenate([pin, pout]), [acct],
-            (min(both.i[k], both.o[k]) - s.hub_min_degree + 1) / s.hub_min_degree,
-            f"{c.name(acct)} collected {c.money(a_in)} from {both.i[k]} accounts and then "
-            f"paid {a_out / a_in:.0%} of it out to {both.o[k]} accounts within "
+            (min(n_in, n_out) - s.hub_min_degree + 1) / s.hub_min_degree,
+            f"{c.name(acct)} collected {c.money(a_in)} from {n_in} accounts and then "
+            f"paid {a_out / a_in:.0%} of it out to {n_out} accounts within "
             f"{span_text(c.ts[pout].max() - c.ts[pin].min())}."))
     return alerts
 
