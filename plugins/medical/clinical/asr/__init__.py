@@ -1,8 +1,9 @@
 """Radiology adaptation of the default recogniser: domain corpus, n-gram LM and pronunciations.
 
 ``build.py`` writes ``radiology.lm`` (ARPA trigram) and ``radiology.dic`` (pronunciations of
-words missing from the en-us dictionary) next to this file; the dictation task hands both
-to ``core.transcribe`` through its ``language_model`` and ``words`` arguments.
+words missing from the en-us dictionary, plus ``word(n)`` alternates for dictionary words
+espeak-ng says differently) next to this file; the dictation task hands both to
+``core.transcribe`` through its ``language_model`` and ``words`` arguments.
 """
 
 from __future__ import annotations
