@@ -271,16 +271,27 @@ class MicroBatcher:
 
     def _chunks(self, flat: list[tuple[int, int, Any]]):
         """Split length-ordered units so one pass stays under ``max_batch_tokens`` padded."""
-        if self.max_batch_tokens <= 0:
-            yield flat
-            return
-        chunk: list[tuple[int, int, Any]] = []
-        for item in flat:
-            longest = self.unit_length(item[2])  # sorted ascending: the newcomer is the longest
-            if chunk and longest * (len(chunk) + 1) > self.max_batch_tokens:
-                yield chunk
-                chunk = []
-            chunk.append(item)
-        if chunk:
-            yield chunk
+        lengths = [self.unit_length(unit) for _, _, unit in flat]
+        for chunk in token_chunks(lengths, self.max_batch_tokens):
+            yield [flat[i] for i in chunk]
 
+
+def token_chunks(lengths: Sequence[int], max_batch_tokens: int) -> list[list[int]]:
+    """Indices ordered by length, cut so ``longest x count`` stays within the token budget.
+
+    Padding a pass to its longest member is what costs on CPU, so similar lengths go
+    together; a budget of 0 or less keeps everything in one chunk (e.g. a roomy GPU).
+    """
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    if max_batch_tokens <= 0:
+        return [order] if order else []
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    for i in order:  # ascending: the newcomer is the longest of its chunk
+        if chunk and lengths[i] * (len(chunk) + 1) > max_batch_tokens:
+            chunks.append(chunk)
+            chunk = []
+        chunk.append(i)
+    if chunk:
+        chunks.append(chunk)
+    return chunks

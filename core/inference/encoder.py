@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.inference.batcher import token_chunks
 from core.inference.precision import (
     CALIBRATION_TEXTS,
     PrecisionOutcome,
@@ -120,23 +121,3 @@ class TextEncoder:
     def size_mb(self) -> float:
         """Resident weight MB (after quantization)."""
         return tensor_bytes(self.model) / 2**20
-
-
-def token_chunks(lengths: list[int], max_batch_tokens: int) -> list[list[int]]:
-    """Indices ordered by length, cut so ``longest x count`` stays within the token budget.
-
-    A budget of 0 or less keeps everything in one chunk (e.g. on a GPU with room to spare).
-    """
-    order = sorted(range(len(lengths)), key=lengths.__getitem__)
-    if max_batch_tokens <= 0:
-        return [order] if order else []
-    chunks: list[list[int]] = []
-    chunk: list[int] = []
-    for i in order:  # ascending: the newcomer is the longest of its chunk
-        if chunk and lengths[i] * (len(chunk) + 1) > max_batch_tokens:
-            chunks.append(chunk)
-            chunk = []
-        chunk.append(i)
-    if chunk:
-        chunks.append(chunk)
-    return chunks
