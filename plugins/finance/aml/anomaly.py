@@ -96,7 +96,7 @@ def anomaly_scores(features: pd.DataFrame, seed: int = 0) -> tuple[np.ndarray, l
     return score, reasons
 
 
-def supervised_scores(c: Cols, features: pd.DataFrame, seed: int = 0
+def supervised_scores(c: Cols, features: pd.DataFrame, s: DetectorSettings, seed: int = 0
                       ) -> tuple[np.ndarray | None, SupervisedReport]:
     """Per-account max predicted laundering probability, trained on the earlier 70% of time."""
     label = c.tx.frame["label"].to_numpy()
@@ -111,7 +111,7 @@ def supervised_scores(c: Cols, features: pd.DataFrame, seed: int = 0
     hour = (c.ts % int(DAY_S)) // 3600
     x = np.column_stack([
         np.log1p(c.amount), hour, f["payment_format"].cat.codes.to_numpy(),
-        f["currency"].cat.codes.to_numpy(), (np.mod(c.amount_orig, 1000) == 0),
+        f["currency"].cat.codes.to_numpy(), (np.mod(c.amount_orig, s.round_unit) == 0),
         (f["source_bank"].to_numpy() != f["target_bank"].to_numpy()),
         features.to_numpy()[c.src], features.to_numpy()[c.dst]]).astype(np.float32)
     split_ts = np.quantile(c.ts[known], 0.7)

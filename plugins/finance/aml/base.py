@@ -50,6 +50,21 @@ class Cols:
         self.n_accounts = tx.n_accounts
         self.txn_id = f["txn_id"].to_numpy()
         self.currency = tx.base_currency
+        #: what the analyst must know about how this file was analysed (a detector that
+        #: could not run on it, the money scale thresholds were adapted to)
+        self.notes: list[str] = []
+
+    def resolution_s(self) -> int:
+        """The coarsest clock the timestamps are stamped on (1 s, a minute, an hour or a
+        day): a file of booking dates (AMLSim's day steps) cannot tell whether money left
+        an account an hour or twenty hours after it came in, or even which came first."""
+        if not hasattr(self, "_resolution"):
+            self._resolution = 1
+            for unit in (86_400, 3_600, 60):
+                if self.n and not np.any(self.ts % unit):
+                    self._resolution = unit
+                    break
+        return self._resolution
 
     def by_sender(self) -> AccountTimeIndex:
         """Rows sorted by (sender, time); built once and shared by the detectors."""

@@ -29,8 +29,12 @@ def _actor(actor: str | None) -> str:
               help="injected patterns of each typology")
 @click.option("--mix", default="", help="per-typology counts, e.g. 'fan_in=10,cycle=3'; "
               "'only:cycle=5,stack=5' injects just those")
+@click.option("--amount-scale", default=1.0, show_default=True, type=float,
+              help="multiply every amount (e.g. 0.01 or 100: money on another scale than "
+                   "the detectors' currency defaults)")
 def aml_generate(out: Path, labels: Path | None, n_transactions: int, n_accounts: int | None,
-                 days: int, seed: int, per_typology: int, mix: str) -> None:
+                 days: int, seed: int, per_typology: int, mix: str,
+                 amount_scale: float) -> None:
     """Write synthetic transactions (AMLworld CSV layout) with labelled laundering patterns."""
     from plugins.finance.aml.generator import GeneratorConfig, generate, parse_mix
 
@@ -38,7 +42,8 @@ def aml_generate(out: Path, labels: Path | None, n_transactions: int, n_accounts
         patterns = parse_mix(mix, per_typology)
         labels = labels or out.with_suffix(".labels.json")
         doc = generate(GeneratorConfig(n_transactions=n_transactions, n_accounts=n_accounts,
-                                       days=days, seed=seed, patterns=patterns), out, labels)
+                                       days=days, seed=seed, patterns=patterns,
+                                       amount_scale=amount_scale), out, labels)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     counts: dict[str, int] = {}

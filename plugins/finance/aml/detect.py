@@ -13,6 +13,7 @@ from plugins.finance.aml.graph import graph_typologies
 from plugins.finance.aml.models import AmlParams, AmlResult, DetectorSettings, QuarantineRow
 from plugins.finance.aml.readers import Transactions, iso, read_transactions
 from plugins.finance.aml.rules import RULES
+from plugins.finance.aml.scale import effective_thresholds, scale_note, scaled
 from plugins.finance.aml.scoring import account_risk, build_alert, merge_hits
 from plugins.finance.aml.split_fans import split_fans
 
@@ -25,6 +26,10 @@ def analyse(tx: Transactions, params: AmlParams,
     """Run every detector on a loaded table and assemble the result model."""
     timings: dict[str, float] = {}
     c = Cols(tx)
+    # amount thresholds follow the file's money scale (cents, thousands, unit-less)
+    params, amount_scale = scaled(params, c.amount)
+    if amount_scale != 1.0:
+        c.notes.append(scale_note(amount_scale, params))
     hits: list[RawAlert] = []
     steps = len(DETECTORS) + 3
     for i, det in enumerate(DETECTORS):
@@ -45,7 +50,7 @@ def analyse(tx: Transactions, params: AmlParams,
     supervised, report = None, None
     if params.supervised:
         t = time.perf_counter()
-        supervised, report = supervised_scores(c, features)
+        supervised, report = supervised_scores(c, features, params)
         timings["supervised"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     accounts = account_risk(c, alerts, anomaly, reasons, params.anomaly_weight, supervised)
@@ -61,6 +66,7 @@ def analyse(tx: Transactions, params: AmlParams,
         alerts=alerts[:params.max_alerts], alerts_total=len(alerts), accounts=accounts,
         quarantine=[QuarantineRow(**r) for r in q.rows], quarantine_total=q.total,
         quarantine_counts=dict(q.counts), typology_counts=counts, supervised=report,
+        amount_scale=amount_scale, thresholds=effective_thresholds(params), notes=c.notes,
         timings_s=timings)
 
 

@@ -38,6 +38,11 @@ class GeneratorConfig:
     patterns: dict[str, int] = field(default_factory=lambda: {t: 5 for t in TYPOLOGIES})
     n_banks: int = 25
     foreign_share: float = 0.1  # accounts holding a non-USD currency
+    #: every amount (background and patterns, structuring's reporting threshold included)
+    #: is multiplied by this: 0.01 or 100 make files whose money is on another scale
+    #: than the detectors' currency defaults (a ledger in cents, in thousands, AMLSim's
+    #: unit-less values), to check that the detectors adapt to the file
+    amount_scale: float = 1.0
 
 
 @dataclass
@@ -280,6 +285,8 @@ def generate(cfg: GeneratorConfig, out_csv: Path, labels_path: Path | None = Non
     unknown = sorted(set(cfg.patterns) - set(TYPOLOGIES))
     if unknown:
         raise ValueError(f"unknown typologies {unknown}; known: {', '.join(TYPOLOGIES)}")
+    if not cfg.amount_scale > 0:
+        raise ValueError("amount_scale must be positive")
     rng = np.random.default_rng(cfg.seed)
     world = _World(cfg, rng)
     bg = _background(cfg, world, rng)
@@ -293,6 +300,9 @@ def generate(cfg: GeneratorConfig, out_csv: Path, labels_path: Path | None = Non
     extra = pd.DataFrame(inj.tx.rows, columns=["ts", "src", "dst", "amount", "fmt", "pattern"])
     df = pd.concat([bg, extra], ignore_index=True).sort_values("ts", kind="stable")
     df = df[df.ts < cfg.days * DAY].reset_index(drop=True)
+    # scaled, every amount still carries cents (as a bank file would)
+    df["amount"] = np.round(df.amount * cfg.amount_scale, 2) if cfg.amount_scale != 1 \
+        else df.amount
     bank = np.asarray(world.bank)
     cur = np.asarray(world.currency)
     ids = np.asarray(world.ids)
@@ -319,7 +329,7 @@ def generate(cfg: GeneratorConfig, out_csv: Path, labels_path: Path | None = Non
     rows_by_pattern = pd.Series(np.arange(1, len(df) + 1)).groupby(df.pattern.to_numpy()).apply(
         list).to_dict()
     key = np.char.add(np.char.add(bank.astype(str), ":"), ids)
-    doc = {"transactions": len(out), "accounts": int(len(ids)),
+    doc = {"transactions": len(out), "accounts": int(len(ids)), "amount_scale": cfg.amount_scale,
            "high_risk_banks": [str(b) for b in world.high_risk_banks],
            "seed": cfg.seed, "days": cfg.days,
            "patterns": [{**m, "accounts": [str(key[a]) for a in dict.fromkeys(m["accounts"])],

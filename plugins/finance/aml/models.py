@@ -14,8 +14,16 @@ from pydantic import BaseModel, Field
 
 
 class DetectorSettings(BaseModel):
-    """Thresholds of every detector; all amounts are in the base currency (USD by default)."""
+    """Thresholds of every detector. Amounts are in the base currency (USD by default) for
+    a ledger at the reference scale and follow the file's money scale (``scale.py``)."""
 
+    amount_scale: float | None = Field(
+        None, gt=0, description="multiply every amount threshold by this; None = learnt "
+        "from the file (the power of ten nearest its 95th-percentile amount / "
+        "amount_scale_reference); 1 = take the amounts below literally")
+    amount_scale_reference: float = Field(
+        3_000.0, gt=0, description="95th percentile of transfer amounts of the ledger the "
+        "stated amount thresholds are meant for")
     window_days: float = Field(7.0, gt=0, description="sliding window of the graph typologies")
     # structuring
     reporting_threshold: float = Field(10_000.0, gt=0)
@@ -38,6 +46,9 @@ class DetectorSettings(BaseModel):
     # dormant reactivation
     dormant_days: float = Field(30.0, gt=0)
     dormant_min_history: int = Field(2, ge=1)
+    dormant_gap_factor: float = Field(4.0, ge=1, description="the silence must also be this "
+                                      "many times the account's own mean gap between "
+                                      "transactions before it")
     dormant_min_amount: float = Field(5_000.0, ge=0)
     dormant_amount_factor: float = Field(5.0, ge=1)
     # high-risk jurisdictions and banks (None = the shipped default list)
@@ -173,6 +184,12 @@ class AmlResult(BaseModel):
     quarantine_counts: dict[str, int]
     typology_counts: dict[str, int]
     supervised: SupervisedReport | None = None
+    amount_scale: float = Field(1.0, description="money scale the amount thresholds were "
+                                "multiplied by (learnt from the file unless pinned)")
+    thresholds: dict[str, float] = Field(default_factory=dict,
+                                         description="amount thresholds in force")
+    notes: list[str] = Field(default_factory=list, description="how this file was analysed: "
+                             "the money scale, detectors that could not run on it and why")
     timings_s: dict[str, float] = Field(default_factory=dict)
 
 

@@ -65,6 +65,15 @@ def structuring(c: Cols, s: DetectorSettings) -> list[RawAlert]:
 
 def pass_through(c: Cols, s: DetectorSettings) -> list[RawAlert]:
     """Money in and out of one account within hours at a near-equal amount."""
+    tick = c.resolution_s()
+    if tick > s.pass_through_hours * HOUR_S:
+        c.notes.append(
+            f"pass_through not run: the file's time stamps are {span_text(tick)} apart at "
+            f"the finest, so money in and out within {s.pass_through_hours:g} h cannot be "
+            "told from the same day by coincidence; set pass_through_hours to at least "
+            f"{tick / HOUR_S:g} to check same-{'day' if tick >= DAY_S else 'hour'} "
+            "hand-overs.")
+        return []
     start = np.flatnonzero(c.amount >= max(s.pass_through_min_amount, 1e-9))
     paths = extend_paths(c, start[:, None], max_delay_s=s.pass_through_hours * HOUR_S,
                          min_ratio=s.pass_through_min_ratio, max_ratio=1.0,
@@ -82,14 +91,20 @@ def pass_through(c: Cols, s: DetectorSettings) -> list[RawAlert]:
     busy = c.busy(s.busy_payers_quantile)[mid]
     paths = paths[(n_in <= 2) & (n_out <= 2) & ~(known[e1] & known[e2]) & ~busy]
     alerts = []
+    # on a coarse clock the true delay is unknown within the tick: count half a tick, so
+    # a same-day hand-over on a date-only file is weak evidence, never the strongest
     for e1, e2 in paths.tolist():
         mid = int(c.dst[e1])
         delay = c.ts[e2] - c.ts[e1]
         keep = c.amount[e2] / c.amount[e1]
+        when = (f"{span_text(delay)} later" if tick < HOUR_S else
+                f"{span_text(delay)} later by the file's "
+                f"{'day' if tick >= DAY_S else 'hour'}-level time stamps")
         alerts.append(RawAlert(
-            "pass_through", np.array([e1, e2]), [mid], 1 - delay / (s.pass_through_hours * HOUR_S),
+            "pass_through", np.array([e1, e2]), [mid],
+            max(0.0, 1 - (delay + tick / 2) / (s.pass_through_hours * HOUR_S)),
             f"{c.name(mid)} received {c.money(c.amount[e1])} from {c.name(int(c.src[e1]))} and "
-            f"sent {keep:.0%} of it on to {c.name(int(c.dst[e2]))} {span_text(delay)} later."))
+            f"sent {keep:.0%} of it on to {c.name(int(c.dst[e2]))} {when}."))
     return alerts
 
 
@@ -161,6 +176,11 @@ def dormant_reactivation(c: Cols, s: DetectorSettings) -> list[RawAlert]:
     for i in cand:
         a, t_r = int(acct[i]), int(ts[i])
         start = i - rank[i]
+        # silent for long by the account's own rhythm: an account that transacts every
+        # three weeks anyway (most of a sparse ledger) has not woken from anything
+        usual_gap = (ts[i - 1] - ts[start]) / max(int(rank[i]) - 1, 1)
+        if gap[i] < s.dormant_gap_factor * usual_gap:
+            continue
         prior = c.amount[pos[start:i]]
         j = i
         while j < len(acct) and acct[j] == a and ts[j] <= t_r + s.window_days * DAY_S:
@@ -173,7 +193,8 @@ def dormant_reactivation(c: Cols, s: DetectorSettings) -> list[RawAlert]:
             continue
         alerts.append(RawAlert(
             "dormant", out, [a], moved / (4 * max(s.dormant_min_amount, 1.0)),
-            f"{c.name(a)} was silent for {gap[i] / DAY_S:.0f} days, then sent "
+            f"{c.name(a)} was silent for {gap[i] / DAY_S:.0f} days (its usual gap between "
+            f"transactions was {usual_gap / DAY_S:.1f} days), then sent "
             f"{c.money(moved)} in {len(out)} transaction(s) within {s.window_days:g} days "
             f"(its earlier median was {c.money(usual)})."))
     return alerts
