@@ -24,12 +24,15 @@ from plugins.finance.contracts.party_names import (
     ENTITY_SUFFIX,
     FINAL_SUFFIX,
     GENERIC_NAME_WORDS,
+    MONTH_WORDS,
     NOT_A_PARTY,
     PLACES,
+    ROLE_WORDS,
     SUFFIX_WORD,
     US_STATE_WORDS,
     clean_name,
     descriptive,
+    last_sentence,
     name_key,
     name_like,
 )
@@ -48,8 +51,10 @@ _ROLE = re.compile(r"\(\s*(?:each\s+|individually\s+|collectively,?\s+)?(?:herei
                    r"(?:\s*(?:or|and)\s+(?:the\s+)?[\"“”']+[^\"“”']{1,60}[\"“”']+)?[^)]{0,80}\)")
 # "JSC NOC KazakhOil, hereinafter referred to as the "Company"": a role without brackets
 _ROLE_HEREINAFTER = re.compile(r"\b(?i:hereinafter|hereafter)\s+(?:referred\s+to\s+as|called|"
-                               r"known\s+as)\s+(?:the\s+)?[" + _QUOTE + r"]+(?P<role>[^"
-                               + _QUOTE + r"]{1,60})[" + _QUOTE + r"]+")
+                               r"known\s+as)\s+(?:the\s+)?(?:[" + _QUOTE + r"]+(?P<role>[^"
+                               + _QUOTE + r"]{1,60})[" + _QUOTE + r"]+|"
+                               # "(hereinafter referred to as Party A)": no quotes
+                               r"(?P<role_bare>Party[ \t]+[A-D])\b)")
 # "ANR PIPELINE COMPANY (Shipper)": a role without quotes
 _ROLE_BARE = re.compile(r"\((?P<role>[A-Z][\w.&@\-]*(?:[ \t]+[A-Z][\w.&@\-]*){0,2})\)")
 _GENERIC_ROLES = {"agreement", "contract", "effective date", "parties", "party", "this agreement",
@@ -84,7 +89,7 @@ def parties(text: str) -> list[Found]:
         # no "between" before the parties: "JSC NOC KazakhOil, hereinafter referred to as the
         # "Company", ... and JSC Karakudukmunay, hereinafter ...": read the first role's paragraph
         roles = [r for r in (*_ROLE.finditer(head), *_ROLE_HEREINAFTER.finditer(head))
-                 if r.group("role").strip().lower() not in _GENERIC_ROLES]
+                 if _role_group(r).strip().lower() not in _GENERIC_ROLES]
         if roles:
             role = min(roles, key=lambda r: r.start())
             blank = head.rfind("\n\n", 0, role.start())
@@ -164,6 +169,8 @@ _SEPARATOR = re.compile(r";|\n[ \t]*\n\s*|(?<=\))[ \t]*,|,?\s+(?:and|AND|And)\s*
                         r"(?<!\S)\((?:\d{1,2}|[a-h]|i{1,3}|iv)\)\s")
 # what comes before a party's name in its piece: "and", "(2)", "1.2.", a title in capitals
 _LEAD = re.compile(r"(?:\s|[,:;.\-–—]|\b\d{1,2}(?:\.\d{1,2})*\.(?=\s)|\bWHEREAS\b|"
+                   # a label before the name: "The Covenanter: ", "Party B: "
+                   r"\b(?:[Tt]he[ \t]+)?(?:(?!Source\b)[A-Z][a-z]+|Party[ \t]+[A-D])[ \t]*[:：](?=\s)|"
                    r"[A-Z][A-Z ,&\-]*\b(?:AGREEMENT|CONTRACT)\b|\((?:\d{1,2}|[a-h]|i{1,3}|iv)\)|"
                    r"\b(?:and|AND|And|by|BY|between|BETWEEN|Between|among|AMONG|Among|the)\b)*")
 _WORD = re.compile(r"(?P<paren>\((?:[A-Z][\w.&'’\-]*[ \t]?){1,3}\)"
@@ -185,6 +192,8 @@ _STOP = {"a", "an", "and", "with", "having", "whose", "located", "is", "are", "w
 _FINAL_SUFFIX = re.compile(FINAL_SUFFIX)
 # between two words of one name: ", Inc.", " & ", " / ", " - ", a space or one line break
 _NAME_GAP = re.compile(r",[ \t]*(?=" + ENTITY_SUFFIX + r"(?!\w))|[ \t]*[&/][ \t]*|"
+                       # a firm's name of surnames: "Stratton, Cheeseman & Walsh-Nevada, Inc."
+                       r",[ \t]+(?=(?:[A-Z][\w'’\-]*,[ \t]+){0,3}[A-Z][\w'’\-]*[ \t]+&[ \t]+[A-Z])|"
                        r"[ \t]+[-–][ \t]+|[ \t]+|[ \t]*\n[ \t]*(?!\n)")
 # what may follow an entity suffix: another suffix ("Co., Ltd.", "GmbH & Co KG") or
 # "of Canada"; not an address ("Inc. 600 Kenrick", "A/S of Industriparken 55") or a date
@@ -235,6 +244,8 @@ def _sentence_parties(text: str, start: int, end: int, defined: set[str]) -> lis
             continue
         if not _has_evidence(text, name_start, name_end, chunk_end):
             continue  # nothing says this piece names a party
+        if _TITLE_AFTER.match(text, name_end):
+            continue  # "DISTRIBUTION AND SERVICES AGREEMENT": the title, not a party
         name = _clean(text[name_start:name_end])
         trade = _ALIAS.search(text, name_end, chunk_end)
         if trade and "(" not in text[name_end:trade.start()]:
@@ -244,9 +255,38 @@ def _sentence_parties(text: str, start: int, end: int, defined: set[str]) -> lis
             if trade_end > trade.end():
                 name = f"{name} {trade.group().strip(' ,')} {_clean(text[trade.end():trade_end])}"
                 name_end = trade_end
-        found.append(Found({"name": name, "role": _chunk_role(text, name_end, chunk_end)},
-                           name_start, name_end))
+        role = _chunk_role(text, name_end, chunk_end)
+        officer = _OFFICER_OF.match(text, name_end, chunk_end)
+        if officer:
+            # "Natalija Tunevic, director of FreeCook (hereinafter "Client")": the person
+            # signs, the organisation is the party
+            org_end = _name_end(text, officer.end(), chunk_end)
+            if org_end > officer.end() and name_like(_clean(text[officer.end():org_end])):
+                name, name_start, name_end = (_clean(text[officer.end():org_end]),
+                                              officer.end(), org_end)
+        found.append(Found({"name": name, "role": role}, name_start, name_end))
+        division = _DIVISION_OF.search(text, name_end, chunk_end)
+        if division and "(" not in text[name_end:division.start()]:
+            # "Ford Motor Media, a division of J. Walter Thompson": a division is no legal
+            # person; the company it belongs to is bound as well
+            parent_end = _name_end(text, division.end(), chunk_end)
+            parent = _clean(text[division.end():parent_end])
+            if parent_end > division.end() and name_like(parent):
+                found.append(Found({"name": parent, "role": None}, division.end(), parent_end))
     return found
+
+
+_OFFICER_OF = re.compile(r",?[ \t]+(?:the[ \t]+)?(?:[A-Za-z]+[ \t]+){0,2}?(?i:director|president|"
+                         r"owner|proprietor|founder|chairman|chief[ \t]+executive[ \t]+officer|"
+                         r"CEO|managing[ \t]+partner|general[ \t]+manager)[ \t]+of[ \t]+"
+                         r"(?:the[ \t]+)?(?=[A-Za-z0-9])")
+_DIVISION_OF = re.compile(r",?[ \t]+an?[ \t]+(?:[a-z\-]+[ \t]+)?(?i:division)[ \t]+of[ \t]+"
+                          r"(?:the[ \t]+)?(?=[A-Z0-9])")
+
+
+# what follows a name that is the first word of the document's title
+_TITLE_AFTER = re.compile(r"[ \t]+(?:AND[ \t]+|&[ \t]+)?(?:[A-Z][A-Z\-]+[ \t]+){0,4}"
+                          r"(?:AGREEMENT|CONTRACT)\b")
 
 
 def _has_evidence(text: str, name_start: int, name_end: int, chunk_end: int) -> bool:
@@ -325,7 +365,13 @@ def _chunk_role(text: str, pos: int, end: int) -> str | None:
     bare = [m for m in _ROLE_BARE.finditer(text, pos, end)
             if m.group("role").lower() not in PLACES and not SUFFIX_WORD.fullmatch(m.group("role"))]
     best = min(quoted, key=lambda m: m.start()) if quoted else bare[0] if bare else None
-    return _role_text(best.group("role")) if best else None
+    role = _role_text(_role_group(best)) if best else None
+    return None if role and _THING_ROLE.search(role) else role  # (Date), ("Plan"): things
+
+
+def _role_group(match: re.Match) -> str:
+    """The defined term a role pattern matched, quoted or bare ("Party A")."""
+    return match.group("role") or match.groupdict().get("role_bare") or ""
 
 
 def _role_text(raw: str) -> str | None:
@@ -353,7 +399,9 @@ _DESCRIBED = re.compile(r"(?P<name>(?:[A-Z0-9][\w&'’.\-]*[ \t]+(?:(?:of|and|&|
 # "Party A (Shipper): ZTO Express Co., Ltd." / "Licensor: Acme Ltd"
 _LABELLED = re.compile(r"(?:Party\s+[A-D]|Licensor|Licensee|Supplier|Customer|Seller|Buyer|"
                        r"Distributor|Client|Contractor|Consultant|Company|Vendor|Purchaser)"
-                       r"[ \t]*(?:\([^)\n]{1,30}\))?[ \t]*[:：][ \t]*(?P<name>[A-Z0-9][^\n:]{2,80}?)"
+                       # the name on the label's line or, in a form, on a line below it
+                       r"[ \t]*(?:\([^)\n]{1,30}\))?[ \t]*[:：][ \t]*(?:\n[ \t]*){0,2}"
+                       r"(?P<name>[A-Z0-9][^\n:]{2,80}?)"
                        r"(?=[ \t]*(?:\n|Address|$|,\s+(?:a|an|with|having)\b|\s{2,}))")
 
 
@@ -381,7 +429,7 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
     for s, e, raw in candidates:
         if any(lo <= s < hi for lo, hi in described):
             continue
-        name = clean_name(raw)
+        name = last_sentence(clean_name(raw))  # "Due Dates and Delays. Company": a heading
         overlap = next((f for f in sentence if s < f.end and e > f.start), None)
         if overlap is not None:
             extra = name[:len(name) - len(overlap.value["name"])]
@@ -399,7 +447,11 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
         if NOT_A_PARTY.search(name) and not re.search(ENTITY_SUFFIX + r"$", name):
             continue
         words = set(re.findall(r"[a-z]+", name.lower()))
-        if not name or len(name) < 3 or words <= GENERIC_NAME_WORDS | US_STATE_WORDS:
+        if not name or len(name) < 3 or words <= GENERIC_NAME_WORDS | US_STATE_WORDS \
+                or words <= ROLE_WORDS | GENERIC_NAME_WORDS or words <= MONTH_WORDS:
+            continue  # "the Franchisee", "Parties": a role; "January": a date
+        if _mentioned_not_party(text, e - len(name) if text[e - len(name):e] == name else s,
+                                e, name):
             continue
         if descriptive(name) or name.lower() in PLACES:
             continue  # "a Japanese corporation", "Japan": descriptions, not parties
@@ -414,3 +466,39 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
         s = e - len(name) if text[e - len(name):e] == name else s
         found.append(Found({"name": name, "role": role}, s, e))
     return found
+
+
+# "insured by the Federal Deposit Insurance Corporation", "promulgated by the U.S. Securities
+# and Exchange Commission": an authority named in a description, not a contracting party
+_AUTHORITY_BEFORE = re.compile(r"\b(?:(?:insured|administered|promulgated|regulated|supervised|"
+                               r"approved|issued|adopted|enacted|licen[sc]ed|registered|filed)"
+                               r"[ \t]+(?:by|with)[ \t]+|(?i:rules|regulations)[ \t]+of[ \t]+)"
+                               r"(?:the[ \t]+)?(?:U\.S\.[ \t]+)?(?:[A-Z][\w.]*[ \t]+(?:and[ \t]+)?){0,3}$")
+# "a registered Non-banking Financial Company", "any Group Company", "on a Video-on-Demand
+# basis": a kind of thing after an article, not a name
+_ARTICLE_BEFORE = re.compile(r"(?:^|[^\w])(?:an?|any|each|every|such|no|other)[ \t]+"
+                             r"(?:[a-z][\w\-]*[ \t]+)?$")
+# "Av. Diagonal, 549, 5th floor, 08029 Barcelona": a post code or street number before a
+# name without a legal form is an address (a year on a title page is not)
+_NUMBER_BEFORE = re.compile(r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d{3,6},?[ \t]+$")
+# a defined term that names a thing, not a party: (the "Joint Venture Law"), ("Plan")
+_THING_ROLE = re.compile(r"(?:^|\s)(?:Law|Act|Plan|Rules?|Regulations?|Code|Date|Program|Policy|"
+                         r"Platform|Content|Project|Offering|Conversion|Shares|Stock|Marks?|"
+                         r"Territory|Products?|Services?)$", re.IGNORECASE)
+_ROLE_AT_ONCE = re.compile(r"[ \t,]*\(\s*(?:the\s+)?[" + _QUOTE + r"]+(?P<role>[^" + _QUOTE
+                           + r"]{1,60})[" + _QUOTE + r"]+")
+
+
+def _mentioned_not_party(text: str, start: int, end: int, name: str) -> bool:
+    """Whether a pattern's name at ``text[start:end]`` is mentioned, not a party named.
+
+    A preamble mentions authorities, kinds of entity, addresses and defined things beside
+    its parties; their shape around the name gives them away.
+    """
+    before = text[max(0, start - 60):start]
+    if _AUTHORITY_BEFORE.search(before) or _ARTICLE_BEFORE.search(before):
+        return True
+    if not re.search(ENTITY_SUFFIX + r"$", name) and _NUMBER_BEFORE.search(before):
+        return True
+    role = _ROLE_AT_ONCE.match(text, end)
+    return bool(role and _THING_ROLE.search(role.group("role").strip()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from plugins.finance.contracts.normalise import COUNTRIES, US_STATES
+from plugins.finance.contracts.normalise import COUNTRIES, MONTHS, US_STATES
 
 US_STATE_WORDS = {w for state in US_STATES for w in state.lower().split()}
 PLACES = {p.lower() for p in (*US_STATES, *COUNTRIES, "U.S.A", "USA", "U.S.", "ROC", "PRC")}
@@ -40,7 +40,11 @@ ROLE_WORDS = {"franchisee", "franchisor", "licensee", "licensor", "member", "mem
               "provider", "reseller", "manufacturer", "undersigned", "you", "we", "us"}
 NOT_A_PARTY = re.compile(r"\b(?:AGREEMENT|Agreement|CONTRACT|Contract|Effective|Date|Section|"
                          r"Source|Attachment|Schedule|Exhibit|Amendment|Plan|Territory|"
-                         r"Products?|Services?)\b")
+                         r"Products?|Services?|CONFIDENTIAL|Confidential|Portions|PORTIONS|DATED|Dated|"
+                         r"Common[ \t]+Stock|"
+                         r"Board[ \t]+of[ \t]+(?:Directors|Managers|Trustees))\b")
+# "January 18, 2020" on a title page: a date, not a name
+MONTH_WORDS = set(MONTHS)
 GENERIC_NAME_WORDS = {"a", "an", "the", "limited", "liability", "company", "corporation",
                       "inc", "corp", "ltd", "llc", "usa", "us", "public", "private", "stock",
                       "joint", "general", "partnership", "business", "exempted", "investment",
@@ -54,8 +58,8 @@ ABBREVIATION = re.compile(r"(?:\b(?i:Inc|Corp|Co|Ltd|No|Nos|St|Mr|Mrs|Ms|Dr|Jr|S
 def name_like(name: str) -> bool:
     """Whether words can be a party's name: not a role, a place, a heading or a clause word."""
     words = set(re.findall(r"[a-z]+", name.lower()))
-    if words <= ROLE_WORDS | GENERIC_NAME_WORDS:
-        return False  # "Sponsor", "FRANCHISEE MEMBER": a role, not a name
+    if words <= ROLE_WORDS | GENERIC_NAME_WORDS or words <= MONTH_WORDS:
+        return False  # "Sponsor", "FRANCHISEE MEMBER": a role, not a name; "January": a date
     tokens = name.split()
     if len(name) < 2 or name.lower() in PLACES or SUFFIX_WORD.fullmatch(name) \
             or tokens[0].isdigit() or sum(w.isdigit() for w in tokens) > 1 \
@@ -91,9 +95,17 @@ def clean_name(name: str) -> str:
     pieces = re.split(r",\s+(?!(?i:Inc|Ltd|LLC|L\.L\.C|Corp|Co|Limited|plc|N\.A|L\.P|LP|S\.A|"
                       r"GmbH|AG)\b)", name)
     name = pieces[-1]
-    name = re.sub(r"^(?:(?:and|AND|by|between|among|the|with|This|THIS|AGREEMENT|Agreement|of)"
+    name = re.sub(r"^(?:(?:and|AND|by|between|among|the|with|This|THIS|AGREEMENT|Agreement|of|for)"
                   r"\s+)+", "", name)
     return name.strip(" ,;:")
+
+
+def last_sentence(name: str) -> str:
+    """"Effective Date. NATIONAL FOOTBALL MUSEUM, INC." -> the name after the full stop."""
+    for m in reversed(list(re.finditer(r"\.\s+(?=[A-Z])", name))):
+        if not ABBREVIATION.search(name, 0, m.start()):
+            return name[m.end():]
+    return name
 
 
 def name_key(name: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from plugins.finance.contracts.party_names import (
-    ABBREVIATION,
     ENTITY,
     ENTITY_SUFFIX,
     FINAL_SUFFIX,
@@ -18,6 +17,7 @@ from plugins.finance.contracts.party_names import (
     clean_name,
     distinct_words,
     entity_form,
+    last_sentence,
     name_key,
     name_like,
     same_entity,
@@ -52,7 +52,7 @@ _LABEL_BY = re.compile(r"\b[A-Z]{3,}[ \t]*:[ \t]*(?P<name>[A-Z][^\n:(\"“]{2,60
 # a label in title case ("Acceptance by Developer SEATTLE SOFTWARE DEVELOPERS, Inc.")
 _SIGNATURE_PREFIX = re.compile(r"^.*\b(?:Officer|President|Director|Secretary|Treasurer|Manager|"
                                r"CEO|CFO|COO|Signatory|Partner|Member|Counsel|Esq\.?|ATTEST|WITNESS|AGREED|ACCEPTED|"
-                               r"ACKNOWLEDGED)(?:\s+(?:AND|TO|BY))*"
+                               r"ACKNOWLEDGED|APPROVED)(?:\s+(?:AND|TO|BY|FOR))*"
                                r"\s+(?=\S)|^(?:[A-Z][a-z]+\s+)+(?=[A-Z]{2,}\s+[A-Z]{2,})")
 
 
@@ -76,7 +76,7 @@ def signature_parties(text: str, known: list[Found]) -> list[Found]:
             rest = _NAME_RUNS_ON.match(text, e, sign.start())
             if rest:  # "... Opportunity Fund Offshore, LP By:": the name runs on to "By:"
                 raw, e = raw + text[e:rest.end("name")], rest.end("name")
-            read = _SIGNATURE_PREFIX.sub("", _last_sentence(_last_block(clean_name(raw))))
+            read = _SIGNATURE_PREFIX.sub("", last_sentence(_last_block(clean_name(raw))))
             for name in _side_by_side(read):
                 if not _signature_name(name):
                     continue
@@ -191,12 +191,4 @@ def _last_block(name: str) -> str:
             and any(len(w) >= 3 and not SUFFIX_WORD.fullmatch(w) and not re.fullmatch(r"[IVX]+", w)
                     for w in caps.group(1).replace(",", " ").split()):
         return caps.group(1)
-    return name
-
-
-def _last_sentence(name: str) -> str:
-    """"Effective Date. NATIONAL FOOTBALL MUSEUM, INC." -> the name after the full stop."""
-    for m in reversed(list(re.finditer(r"\.\s+(?=[A-Z])", name))):
-        if not ABBREVIATION.search(name, 0, m.start()):
-            return name[m.end():]
     return name

@@ -238,3 +238,67 @@ def test_contents_lines_after_a_title_page_are_not_parties() -> None:
             "Company's Obligation 12 Section 4.11 Development Programs and Clinical Trials 18\n\n")
     assert [name for name, _ in _names(text)] == [
         "Sucampo Pharmaceuticals, Inc.", "Sucampo Pharma, LLC.", "R-Tech Ueno, Ltd."]
+
+
+# --- organisations behind people and divisions; firm names; forms (CUAD v1 excerpts) ----
+
+def test_a_director_signs_for_the_organisation_that_is_the_party() -> None:
+    text = ('This Website Design, Development and Hosting Agreement the ("Agreement") is entered '
+            'into on January 11, 2018 by and between Natalija Tunevic, director of FreeCook '
+            '(hereinafter referred to as "Client") and Mitchell Vitalis, director of Mitchell\'s '
+            'Web Advance, PLC (hereinafter referred to as "Company").\n\n1. Website Design and '
+            'Development. Client agrees to pay to Company the fees.')
+    assert _names(text) == [("FreeCook", "Client"), ("Mitchell's Web Advance, PLC", "Company")]
+
+
+def test_a_division_binds_the_company_it_belongs_to() -> None:
+    text = ('This Sponsorship Agreement ("Agreement") is entered into as of December 18, 1998, by '
+            'and between Ford Motor Media, a division of J. Walter Thompson ("FMM") with offices '
+            'at 300 Renaissance Center, Detroit, Michigan 48243 and iVillage, Inc., ("iVillage") '
+            'with offices at 170 Fifth Avenue, New York, New York 10010. FMM and iVillage may be '
+            'referred to as the Parties.')
+    assert [name for name, _ in _names(text)] == [
+        "Ford Motor Media", "J. Walter Thompson", "iVillage, Inc."]
+
+
+def test_a_firm_name_of_surnames_keeps_its_commas() -> None:
+    text = ('Mutual Insurance Corporation of America, a Michigan insurance corporation (MICOA) and '
+            'Stratton, Cheeseman & Walsh-Nevada, Inc., a Nevada corporation, ("Agency"), '
+            '(sometimes commonly referred to as the Parties) agree as follows:\n\nA. AUTHORITY')
+    assert [name for name, _ in _names(text)] == [
+        "Mutual Insurance Corporation of America", "Stratton, Cheeseman & Walsh-Nevada, Inc."]
+
+
+def test_a_party_on_the_line_below_its_label() -> None:
+    text = ('INTERNET CHANNEL COOPERATION AGREEMENT\n\n  Party A:\n\n  Beijing Baidu Netcom Science '
+            'and Technology Co., Ltd.\n\n  Address:\n\n  Baidu Building, Haidian District, Beijing'
+            '\n\n    Party B:\n\n  China Online Housing (Hong Kong) Co., Ltd.\n\n  Address:\n\n  '
+            '8/F, Ideal International Plaza, Haidian District, Beijing\n\n')
+    assert [name for name, _ in _names(text)] == [
+        "Beijing Baidu Netcom Science and Technology Co., Ltd.",
+        "China Online Housing (Hong Kong) Co., Ltd."]
+
+
+@pytest.mark.parametrize(("text", "not_a_party"), [
+    # an authority in a description
+    ('AGENCY AGREEMENT\n\nAthens Bancshares Corporation, a Tennessee corporation (the "Company"), '
+     'and Athens Federal Community Bank, a federal savings bank (the "Bank"), the deposit accounts '
+     'of which are insured by the Federal Deposit Insurance Corporation ("FDIC"), hereby confirm '
+     'their agreement with Keefe, Bruyette & Woods, Inc. (the "Agent") as follows:\n\nSection 1. '
+     'The Offering. The Bank, in accordance with its plan of conversion adopted by its Board of '
+     'Directors (the "Plan"), intends to convert.', "Federal Deposit Insurance Corporation"),
+    # a defined law, not a party
+    ('JOINT VENTURE CONTRACT\n\nIn accordance with the Law of the People\'s Republic of China on '
+     'Joint Ventures Using Chinese and Foreign Investment (the "Joint Venture Law") and other '
+     'relevant Chinese laws and regulations, Fengfan Group Limited Liability Company and Valence '
+     'Technology Inc., in accordance with the principle of equality, agree.', "Foreign Investment"),
+    # a kind of entity after an article
+    ('This Agreement is entered into on April 1st 2019 ("Effective Date") by and between: PC '
+     'Financial Services Private Limited, a India company ("PC Financial"), a registered '
+     'Non-banking Financial Company (NBFC) in India; and Mobimagic Co., Ltd., a company '
+     'incorporated under the laws of the People\'s Republic of China ("Mobimagic").',
+     "Non-banking Financial Company"),
+])
+def test_mentioned_organisations_are_not_parties(text: str, not_a_party: str) -> None:
+    names = [name for name, _ in _names(text)]
+    assert not_a_party not in names and len(names) >= 2
