@@ -29,10 +29,12 @@ from plugins.finance.contracts.party_names import (
     PLACES,
     ROLE_WORDS,
     SUFFIX_WORD,
+    THING_ROLE,
     US_STATE_WORDS,
     clean_name,
     descriptive,
     last_sentence,
+    mentioned_not_party,
     name_key,
     name_like,
 )
@@ -366,7 +368,7 @@ def _chunk_role(text: str, pos: int, end: int) -> str | None:
             if m.group("role").lower() not in PLACES and not SUFFIX_WORD.fullmatch(m.group("role"))]
     best = min(quoted, key=lambda m: m.start()) if quoted else bare[0] if bare else None
     role = _role_text(_role_group(best)) if best else None
-    return None if role and _THING_ROLE.search(role) else role  # (Date), ("Plan"): things
+    return None if role and THING_ROLE.search(role) else role  # (Date), ("Plan"): things
 
 
 def _role_group(match: re.Match) -> str:
@@ -450,7 +452,7 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
         if not name or len(name) < 3 or words <= GENERIC_NAME_WORDS | US_STATE_WORDS \
                 or words <= ROLE_WORDS | GENERIC_NAME_WORDS or words <= MONTH_WORDS:
             continue  # "the Franchisee", "Parties": a role; "January": a date
-        if _mentioned_not_party(text, e - len(name) if text[e - len(name):e] == name else s,
+        if mentioned_not_party(text, e - len(name) if text[e - len(name):e] == name else s,
                                 e, name):
             continue
         if descriptive(name) or name.lower() in PLACES:
@@ -467,38 +469,3 @@ def _pattern_parties(text: str, start: int, window_end: int, sentence: list[Foun
         found.append(Found({"name": name, "role": role}, s, e))
     return found
 
-
-# "insured by the Federal Deposit Insurance Corporation", "promulgated by the U.S. Securities
-# and Exchange Commission": an authority named in a description, not a contracting party
-_AUTHORITY_BEFORE = re.compile(r"\b(?:(?:insured|administered|promulgated|regulated|supervised|"
-                               r"approved|issued|adopted|enacted|licen[sc]ed|registered|filed)"
-                               r"[ \t]+(?:by|with)[ \t]+|(?i:rules|regulations)[ \t]+of[ \t]+)"
-                               r"(?:the[ \t]+)?(?:U\.S\.[ \t]+)?(?:[A-Z][\w.]*[ \t]+(?:and[ \t]+)?){0,3}$")
-# "a registered Non-banking Financial Company", "any Group Company", "on a Video-on-Demand
-# basis": a kind of thing after an article, not a name
-_ARTICLE_BEFORE = re.compile(r"(?:^|[^\w])(?:an?|any|each|every|such|no|other)[ \t]+"
-                             r"(?:[a-z][\w\-]*[ \t]+)?$")
-# "Av. Diagonal, 549, 5th floor, 08029 Barcelona": a post code or street number before a
-# name without a legal form is an address (a year on a title page is not)
-_NUMBER_BEFORE = re.compile(r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d{3,6},?[ \t]+$")
-# a defined term that names a thing, not a party: (the "Joint Venture Law"), ("Plan")
-_THING_ROLE = re.compile(r"(?:^|\s)(?:Law|Act|Plan|Rules?|Regulations?|Code|Date|Program|Policy|"
-                         r"Platform|Content|Project|Offering|Conversion|Shares|Stock|Marks?|"
-                         r"Territory|Products?|Services?)$", re.IGNORECASE)
-_ROLE_AT_ONCE = re.compile(r"[ \t,]*\(\s*(?:the\s+)?[" + _QUOTE + r"]+(?P<role>[^" + _QUOTE
-                           + r"]{1,60})[" + _QUOTE + r"]+")
-
-
-def _mentioned_not_party(text: str, start: int, end: int, name: str) -> bool:
-    """Whether a pattern's name at ``text[start:end]`` is mentioned, not a party named.
-
-    A preamble mentions authorities, kinds of entity, addresses and defined things beside
-    its parties; their shape around the name gives them away.
-    """
-    before = text[max(0, start - 60):start]
-    if _AUTHORITY_BEFORE.search(before) or _ARTICLE_BEFORE.search(before):
-        return True
-    if not re.search(ENTITY_SUFFIX + r"$", name) and _NUMBER_BEFORE.search(before):
-        return True
-    role = _ROLE_AT_ONCE.match(text, end)
-    return bool(role and _THING_ROLE.search(role.group("role").strip()))

@@ -160,3 +160,39 @@ def same_entity(name: str, other: str) -> bool:
     forms = entity_form(name), entity_form(other)
     return forms[0] == forms[1] and \
         SequenceMatcher(None, name_key(name), name_key(other)).ratio() >= 0.9
+
+
+# "insured by the Federal Deposit Insurance Corporation", "promulgated by the U.S. Securities
+# and Exchange Commission": an authority named in a description, not a contracting party
+_AUTHORITY_BEFORE = re.compile(r"\b(?:(?:insured|administered|promulgated|regulated|supervised|"
+                               r"approved|issued|adopted|enacted|licen[sc]ed|registered|filed)"
+                               r"[ \t]+(?:by|with)[ \t]+|(?i:rules|regulations)[ \t]+of[ \t]+)"
+                               r"(?:the[ \t]+)?(?:U\.S\.[ \t]+)?(?:[A-Z][\w.]*[ \t]+(?:and[ \t]+)?){0,3}$")
+# "a registered Non-banking Financial Company", "any Group Company", "on a Video-on-Demand
+# basis": a kind of thing after an article, not a name
+_ARTICLE_BEFORE = re.compile(r"(?:^|[^\w])(?:an?|any|each|every|such|no|other)[ \t]+"
+                             r"(?:[a-z][\w\-]*[ \t]+)?$")
+# "Av. Diagonal, 549, 5th floor, 08029 Barcelona": a post code or street number before a
+# name without a legal form is an address (a year on a title page is not)
+_NUMBER_BEFORE = re.compile(r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d{3,6},?[ \t]+$")
+# a defined term that names a thing, not a party: (the "Joint Venture Law"), ("Plan")
+THING_ROLE = re.compile(r"(?:^|\s)(?:Law|Act|Plan|Rules?|Regulations?|Code|Date|Program|Policy|"
+                         r"Platform|Content|Project|Offering|Conversion|Shares|Stock|Marks?|"
+                         r"Territory|Products?|Services?)$", re.IGNORECASE)
+_ROLE_AT_ONCE = re.compile(r"[ \t,]*\(\s*(?:the\s+)?[\"“”'‘’]+(?P<role>[^\"“”'‘’]{1,60})"
+                           r"[\"“”'‘’]+")
+
+
+def mentioned_not_party(text: str, start: int, end: int, name: str) -> bool:
+    """Whether a pattern's name at ``text[start:end]`` is mentioned, not a party named.
+
+    A preamble mentions authorities, kinds of entity, addresses and defined things beside
+    its parties; their shape around the name gives them away.
+    """
+    before = text[max(0, start - 60):start]
+    if _AUTHORITY_BEFORE.search(before) or _ARTICLE_BEFORE.search(before):
+        return True
+    if not re.search(ENTITY_SUFFIX + r"$", name) and _NUMBER_BEFORE.search(before):
+        return True
+    role = _ROLE_AT_ONCE.match(text, end)
+    return bool(role and THING_ROLE.search(role.group("role").strip()))
