@@ -55,15 +55,9 @@ class Cols:
         self.notes: list[str] = []
 
     def resolution_s(self) -> int:
-        """The coarsest clock the timestamps are stamped on (1 s, a minute, an hour or a
-        day): a file of booking dates (AMLSim's day steps) cannot tell whether money left
-        an account an hour or twenty hours after it came in, or even which came first."""
+        """The coarsest clock the file's time stamps are on (see ``clock_tick_s``)."""
         if not hasattr(self, "_resolution"):
-            self._resolution = 1
-            for unit in (86_400, 3_600, 60):
-                if self.n and not np.any(self.ts % unit):
-                    self._resolution = unit
-                    break
+            self._resolution = clock_tick_s(self.ts)
         return self._resolution
 
     def by_sender(self) -> AccountTimeIndex:
@@ -126,6 +120,16 @@ class Cols:
 
     def money(self, value: float) -> str:
         return f"{value:,.2f} {self.currency}"
+
+
+def clock_tick_s(ts: np.ndarray) -> int:
+    """The coarsest clock time stamps are on (1 s, a minute, an hour or a day): a file of
+    booking dates (AMLSim's day steps) cannot tell whether money left an account an hour
+    or twenty hours after it came in, or even which came first."""
+    for unit in (86_400, 3_600, 60):
+        if len(ts) and not np.any(np.asarray(ts, dtype=np.int64) % unit):
+            return unit
+    return 1
 
 
 def unique(a: np.ndarray) -> np.ndarray:

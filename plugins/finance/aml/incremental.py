@@ -5,7 +5,8 @@ transaction that completes a pattern.
 State is per account: recent incoming and outgoing transfers inside the window, the
 pairs seen before (for "new counterparty"), activity per day (velocity baseline) and
 the last time the account was seen (dormancy). The batch detectors' definitions are
-kept; bipartite patterns are matched from the arriving transfer's target outwards (two hops).
+kept; bipartite patterns are matched from the arriving transfer's target outwards (two hops),
+and fans spread over any time span (split fans) live in ``stream_fans.py``.
 """
 
 from __future__ import annotations
@@ -13,36 +14,12 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 
-from plugins.finance.aml.base import DAY_S, HOUR_S, TYPOLOGY_WEIGHT
+from plugins.finance.aml.base import DAY_S, HOUR_S
+from plugins.finance.aml.events import Hit, Txn
 from plugins.finance.aml.models import DetectorSettings
-
-
-@dataclass(frozen=True)
-class Txn:
-    """One canonical transaction as the stream sees it."""
-
-    txn_id: str
-    ts: float  # epoch seconds
-    src: str
-    dst: str
-    amount: float  # base currency
-    amount_orig: float
-    high_risk: bool = False
-    new_pair: bool = False  # set on arrival: first transfer between these two accounts
-
-
-@dataclass
-class Hit:
-    typology: str
-    key: tuple
-    accounts: list[str]
-    transactions: list[str]
-    strength: float
-    detail: str
-
-    @property
-    def score(self) -> float:
-        return round(TYPOLOGY_WEIGHT[self.typology] * (0.6 + 0.4 * min(1.0, self.strength)), 4)
+from plugins.finance.aml.rules import pass_through_off
+from plugins.finance.aml.scale import StreamCalibration, scale_note
+from plugins.finance.aml.stream_fans import SplitFans
 
 
 @dataclass
@@ -72,6 +49,19 @@ class IncrementalDetector:
         self.fired: set[tuple] = set()
         self.start_ts: float | None = None
         self.warmup_s = getattr(s, "warmup_days", 7.0) * DAY_S
+        # amount thresholds follow the stream's money scale, learnt from its first
+        # transactions (the amount rules wait until then); split fans span any time
+        self.calibration = StreamCalibration(s)
+        self.split_fans = SplitFans(s, self._warm)
+
+    def notes(self) -> list[str]:
+        """How the stream was analysed: its money scale, rules its clock ruled out."""
+        cal, out = self.calibration, []
+        if cal.settings is not None and cal.scale != 1.0:
+            out.append(scale_note(cal.scale, cal.settings))
+        if cal.tick_s is not None and cal.tick_s > self.s.pass_through_hours * HOUR_S:
+            out.append(pass_through_off(cal.tick_s, self.s))
+        return out
 
     def _warm(self, now: float) -> bool:
         """Baseline-based typologies stay silent while the stream's first days teach
@@ -98,14 +88,19 @@ class IncrementalDetector:
     # -- the entry point ------------------------------------------------------------
     def add(self, t: Txn) -> list[Hit]:
         """Update state with ``t`` and return the patterns it completes."""
-        s, hits = self.s, []
+        hits: list[Hit] = []
+        self.calibration.add(t.amount, t.ts)
+        amounts_known = self.calibration.settings is not None
+        if amounts_known:
+            self.s = self.calibration.settings
+        s = self.s
         self.start_ts = t.ts if self.start_ts is None else self.start_ts
         src, dst = self.acc[t.src], self.acc[t.dst]
         new_pair = (t.src, t.dst) not in self.pairs
         t = replace(t, new_pair=new_pair)
         for a in (src, dst):
             self._prune(a, t.ts)
-        self._dormancy(t, src, hits)
+        self._dormancy(t, src, hits if amounts_known else [])
         src.out.append(t)
         dst.inc.append(t)
         src.days[int(t.ts // DAY_S)] += 1
@@ -125,11 +120,14 @@ class IncrementalDetector:
             a.history.append((t.ts, t.amount))
             a.volume += t.amount
         self.pairs.add((t.src, t.dst))
-        self._structuring(t, src, dst, hits)
-        self._pass_through(t, src, hits)
-        self._round(t, src, hits)
+        tick = self.calibration.tick_s
+        if amounts_known:
+            self._structuring(t, src, dst, hits)
+            self._round(t, src, hits)
+            if tick is not None and tick <= s.pass_through_hours * HOUR_S:
+                self._pass_through(t, src, hits)
         self._velocity(t, src, hits)
-        if t.high_risk and t.amount >= s.high_risk_min_amount:
+        if amounts_known and t.high_risk and t.amount >= s.high_risk_min_amount:
             self._emit(hits, Hit("high_risk", ("high_risk", t.txn_id), [t.src, t.dst],
                                  [t.txn_id], t.amount / (10 * max(s.high_risk_min_amount, 1)),
                                  f"{t.src} → {t.dst}: {t.amount:,.2f} with a high-risk "
@@ -138,9 +136,12 @@ class IncrementalDetector:
             self._fan(t, dst, "in", hits)
             self._fan(t, src, "out", hits)
             self._gather_scatter(t, src, hits)
-            self._bipartite(t, hits)
+            if amounts_known:
+                self._bipartite(t, hits)
         self._scatter_gather(t, hits)
         self._flows(t, hits)
+        for hit in self.split_fans.add(t):
+            self._emit(hits, hit)
         return hits
 
     # -- rules ----------------------------------------------------------------------
@@ -207,8 +208,12 @@ class IncrementalDetector:
 
     def _dormancy(self, t: Txn, src: _Account, hits: list[Hit]) -> None:
         s = self.s
+        # silent for long by the account's own rhythm too (as in the batch rule)
+        usual_gap = ((src.last_ts - src.first_ts) / max(src.seen - 1, 1)
+                     if src.last_ts is not None and src.first_ts is not None else 0.0)
         if src.last_ts is not None and src.seen >= s.dormant_min_history and \
-                t.ts - src.last_ts >= s.dormant_days * DAY_S:
+                t.ts - src.last_ts >= max(s.dormant_days * DAY_S,
+                                          s.dormant_gap_factor * usual_gap):
             usual = sorted(src.amounts)[len(src.amounts) // 2] if src.amounts else 0.0
             src.waking = (t.ts, (t.ts - src.last_ts) / DAY_S, usual)
         if src.waking is None:
@@ -270,9 +275,11 @@ class IncrementalDetector:
             return
         if len(best) * 2 < len(q):
             return  # the similar legs are a minority of this account's traffic: business
-        week = int(t.ts // self.window)
+        # the usual before the fan began (a fan across a window boundary must not count
+        # its own first legs as the account's habit)
+        first_week = int(min(x.ts for x in best) // self.window)
         past = [len(v) for w, v in (a.weekly_in if side == "in" else a.weekly_out).items()
-                if w < week]
+                if w < first_week]
         if past and len(parties) < s.fan_baseline_factor * sum(past) / len(past):
             return  # this account meets this many counterparties every week
         self._emit(hits, Hit(f"fan_{side}", (f"fan_{side}", acct, int(t.ts // self.window)),

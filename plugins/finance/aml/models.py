@@ -226,6 +226,9 @@ class StreamResult(BaseModel):
     alerts: list[StreamAlert]
     quarantine: list[QuarantineRow]
     stopped_because: str
+    amount_scale: float = Field(1.0, description="money scale the amount thresholds were "
+                                "multiplied by (learnt from the first transactions)")
+    notes: list[str] = Field(default_factory=list, description="how the stream was analysed")
     latency_ms_p50: float | None
     latency_ms_p95: float | None
     latency_ms_max: float | None

@@ -63,16 +63,20 @@ def structuring(c: Cols, s: DetectorSettings) -> list[RawAlert]:
     return alerts
 
 
+def pass_through_off(tick_s: int, s: DetectorSettings) -> str:
+    """Why pass-through cannot run on time stamps this coarse (a note for the result)."""
+    return (f"pass_through not run: the time stamps are {span_text(tick_s)} apart at the "
+            f"finest, so money in and out within {s.pass_through_hours:g} h cannot be told "
+            "from a same-day coincidence; set pass_through_hours to at least "
+            f"{tick_s / HOUR_S:g} to check same-{'day' if tick_s >= DAY_S else 'hour'} "
+            "hand-overs.")
+
+
 def pass_through(c: Cols, s: DetectorSettings) -> list[RawAlert]:
     """Money in and out of one account within hours at a near-equal amount."""
     tick = c.resolution_s()
     if tick > s.pass_through_hours * HOUR_S:
-        c.notes.append(
-            f"pass_through not run: the file's time stamps are {span_text(tick)} apart at "
-            f"the finest, so money in and out within {s.pass_through_hours:g} h cannot be "
-            "told from the same day by coincidence; set pass_through_hours to at least "
-            f"{tick / HOUR_S:g} to check same-{'day' if tick >= DAY_S else 'hour'} "
-            "hand-overs.")
+        c.notes.append(pass_through_off(tick, s))
         return []
     start = np.flatnonzero(c.amount >= max(s.pass_through_min_amount, 1e-9))
     paths = extend_paths(c, start[:, None], max_delay_s=s.pass_through_hours * HOUR_S,

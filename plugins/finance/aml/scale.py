@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from plugins.finance.aml.base import clock_tick_s
 from plugins.finance.aml.models import DetectorSettings
 
 #: settings that are amounts and follow the file's money scale
@@ -65,3 +66,39 @@ def scale_note(k: float, s: DetectorSettings) -> str:
 def effective_thresholds(s: DetectorSettings) -> dict[str, float]:
     """The amount thresholds in force (for the result, so nothing is hidden silently)."""
     return {f: round(float(getattr(s, f)), 6) for f in AMOUNT_FIELDS}
+
+
+class StreamCalibration:
+    """A stream's money scale and clock, learnt from its first transactions (a stream has
+    no whole file to look at first): estimated after ``first`` transactions and again
+    at each doubling up to ``last``, then kept. Until the first estimate the amount rules
+    wait (no wait when ``amount_scale`` is pinned), and so does pass-through, which needs
+    to know whether the clock tells hours apart."""
+
+    def __init__(self, s: DetectorSettings, first: int = 200, last: int = 3_200) -> None:
+        self.stated = s
+        self.next_at, self.last = first, last
+        self.amounts: list[float] = []
+        self.stamps: list[float] = []
+        self.settings: DetectorSettings | None = None
+        self.scale = 1.0
+        if s.amount_scale is not None:
+            self.settings, self.scale = scaled(s, np.zeros(0))
+        self.tick_s: int | None = None
+
+    def add(self, amount: float, ts: float) -> bool:
+        """Take one transaction; True when the estimate has just changed."""
+        if not self.amounts and self.tick_s is not None:
+            return False  # done
+        self.amounts.append(amount)
+        self.stamps.append(ts)
+        if len(self.amounts) < self.next_at:
+            return False
+        before = (self.scale, self.tick_s)
+        if self.stated.amount_scale is None:
+            self.settings, self.scale = scaled(self.stated, np.asarray(self.amounts))
+        self.tick_s = clock_tick_s(np.asarray(self.stamps))
+        self.next_at *= 2
+        if self.next_at > self.last:
+            self.amounts, self.stamps = [], []
+        return (self.scale, self.tick_s) != before

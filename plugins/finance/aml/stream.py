@@ -24,7 +24,8 @@ import pandas as pd
 from core.errors import TransientError, UserError
 from core.tasks import TaskContext
 from plugins.finance.aml.cases import ALERT_KIND
-from plugins.finance.aml.incremental import Hit, IncrementalDetector, Txn
+from plugins.finance.aml.events import Hit, Txn
+from plugins.finance.aml.incremental import IncrementalDetector
 from plugins.finance.aml.models import QuarantineRow, StreamAlert, StreamParams, StreamResult
 from plugins.finance.aml.readers import (
     DATA,
@@ -189,6 +190,7 @@ def run_stream(ctx: TaskContext, inputs: list[Path], params: StreamParams) -> St
     return StreamResult(
         source=label, transactions=n, alerts=alerts,
         quarantine=[QuarantineRow(**r) for r in q.rows], stopped_because=why,
+        amount_scale=det.calibration.scale, notes=det.notes(),
         latency_ms_p50=round(float(np.percentile(lat, 50)), 3) if lat is not None else None,
         latency_ms_p95=round(float(np.percentile(lat, 95)), 3) if lat is not None else None,
         latency_ms_max=round(float(lat.max()), 3) if lat is not None else None)
