@@ -20,6 +20,7 @@ from core.inference.precision import (
     CALIBRATION_TEXTS,
     PrecisionOutcome,
     cast,
+    checked_on_cpu,
     choose_device,
     quantize_checked,
     token_agreement,
@@ -53,10 +54,11 @@ class LocalCausalLM:
             model.config, "n_positions", None) or 2048
         self.context_tokens = int(limit)
         device = choose_device(role.device, role.precision, role.name)
-        if role.precision == "int8":
+        if checked_on_cpu(role.precision, device):
             self.model = model
             self.model, self.outcome = quantize_checked(model, role.name, role.max_drift,
-                                                        self._calibration_similarity)
+                                                        self._calibration_similarity,
+                                                        role.precision)
         else:
             self.model = cast(model, role.precision, device)
             self.outcome = PrecisionOutcome(role.precision, device)

