@@ -15,7 +15,7 @@ A role is resolved once per core from four layers, later ones winning:
 
 Keys: ``backend`` (packaged | local | openai | none), ``source`` (package name, model
 directory - relative paths are under ``ENCLAVE_HOME/models`` - or endpoint URL),
-``precision`` (auto | fp32 | int8 | fp16 | bf16; ``auto`` = fp16 on a GPU, int8 on CPU for
+``precision`` (auto | fp32 | int8 | fp16 | bf16; ``auto`` = fp16 on a GPU, bf16 on a CPU with bf16 units or else int8 for
 encoders and fp32 for other kinds; embedder and classifier roles default to ``auto``), ``device`` (auto | cpu | cuda | cuda:N),
 ``max_batch_size``, ``max_batch_tokens`` (padded tokens per forward pass, counted with the model's
 tokenizer; 384-1024 is fastest per sentence on a 2-core CPU, raise it on a GPU), ``max_wait_ms``, ``max_queue``,
@@ -89,7 +89,7 @@ class ResolvedRole:
 
 
 _KIND_DEFAULTS: dict[str, dict[str, Any]] = {
-    # encoders: int8 on CPU / fp16 on a GPU unless a site pins a precision (drift-checked)
+    # encoders: bf16 or int8 on CPU / fp16 on a GPU unless a site pins a precision (drift-checked)
     "embedder": {"max_batch_size": 64, "max_wait_ms": 5.0, "precision": "auto"},
     "classifier": {"max_batch_size": 64, "max_wait_ms": 5.0, "precision": "auto"},
     "asr": {"max_batch_size": 1, "max_wait_ms": 0.0, "max_queue": 256},
