@@ -150,14 +150,17 @@ def case_facts(case: dict[str, Any]) -> dict[str, Any]:
     alerts = case["alerts"]
     return {
         "case_id": case["id"], "subject_accounts": case["accounts"][:20],
-        "activity_start": min(a["start_time"] for a in alerts),
-        "activity_end": max(a["end_time"] for a in alerts),
+        # (alerts stored before they carried a time span have none: "" then)
+        "activity_start": min((a["start_time"] for a in alerts if a.get("start_time")),
+                              default=""),
+        "activity_end": max((a["end_time"] for a in alerts if a.get("end_time")), default=""),
         "currency": alerts[0].get("currency") or "USD",
         "total_amount": round(sum(a["total_amount"] or 0 for a in alerts), 2),
         "transaction_count": sum(a["transaction_count"] for a in alerts),
-        "patterns": [{"typology": a["typology"], "amount": a["total_amount"],
-                      "transactions": a["transaction_count"], "start": a["start_time"],
-                      "end": a["end_time"], "why_flagged": a["explanation"]} for a in alerts],
+        "patterns": [{"typology": a["typology"], "amount": a["total_amount"] or 0.0,
+                      "transactions": a["transaction_count"], "start": a["start_time"] or "",
+                      "end": a["end_time"] or "", "why_flagged": a["explanation"]}
+                     for a in alerts],
         "analyst_notes": [n["text"] for n in case.get("notes", [])],
     }
 

@@ -15,11 +15,10 @@ def evidence_figure(alert: dict[str, Any]) -> go.Figure:
     """Interactive graph: accounts as nodes (focus accounts highlighted), transfers as arrows."""
     ev = alert.get("evidence") or {}
     edges = ev.get("edges") or []
-    if not edges:  # stream alerts carry only accounts and transaction ids
-        accts = alert.get("accounts", [])
-        edges = [{"source": a, "target": b, "amount": 0.0, "timestamp": "", "transaction": ""}
-                 for a, b in zip(accts[:-1], accts[1:], strict=False)]
     g = nx.MultiDiGraph()
+    # an alert stored without its transfers (older stream records): its accounts alone,
+    # never invented arrows between them
+    g.add_nodes_from(alert.get("accounts", []) if not edges else [])
     for e in edges:
         g.add_edge(e["source"], e["target"], **e)
     pos = nx.spring_layout(g, seed=1, k=1.2 / max(1, len(g) ** 0.5))

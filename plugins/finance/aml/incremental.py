@@ -11,7 +11,7 @@ and fans spread over any time span (split fans) live in ``stream_fans.py``.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field, replace
 
 from plugins.finance.aml.base import DAY_S, HOUR_S
@@ -20,6 +20,8 @@ from plugins.finance.aml.models import DetectorSettings
 from plugins.finance.aml.rules import pass_through_off
 from plugins.finance.aml.scale import StreamCalibration, scale_note
 from plugins.finance.aml.stream_fans import SplitFans
+
+RECENT = 200_000  # transactions remembered for alert evidence (split fans span months)
 
 
 @dataclass
@@ -53,6 +55,11 @@ class IncrementalDetector:
         # transactions (the amount rules wait until then); split fans span any time
         self.calibration = StreamCalibration(s)
         self.split_fans = SplitFans(s, self._warm)
+        self.recent: OrderedDict[str, Txn] = OrderedDict()  # evidence of alerts
+
+    def evidence(self, hit: Hit) -> list[Txn]:
+        """The transactions of a hit that are still remembered (the last RECENT ones)."""
+        return [self.recent[i] for i in hit.transactions if i in self.recent]
 
     def notes(self) -> list[str]:
         """How the stream was analysed: its money scale, rules its clock ruled out."""
@@ -100,6 +107,9 @@ class IncrementalDetector:
         t = replace(t, new_pair=new_pair)
         for a in (src, dst):
             self._prune(a, t.ts)
+        self.recent[t.txn_id] = t
+        if len(self.recent) > RECENT:
+            self.recent.popitem(last=False)
         self._dormancy(t, src, hits if amounts_known else [])
         src.out.append(t)
         dst.inc.append(t)

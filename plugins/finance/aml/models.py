@@ -217,6 +217,9 @@ class StreamAlert(BaseModel):
     transactions: list[str]
     score: float
     explanation: str
+    start_time: str = ""
+    end_time: str = ""
+    total_amount: float = 0.0
     latency_ms: float
 
 

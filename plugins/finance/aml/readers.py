@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ OPTIONAL = ("transaction_id", "currency", "source_bank", "target_bank", "source_
 TEXT_FIELDS = ("transaction_id", "source_account", "target_account", "source_bank",
                "target_bank", "source_country", "target_country", "payment_format", "currency")
 
+DELIMITERS = (",", ";", "\t", "|")
+
 AMLWORLD_COLUMNS = ["Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received",
                     "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format",
                     "Is Laundering"]
@@ -44,6 +47,8 @@ class Schema:
     timestamp_format: str | None = None
     default_currency: str = "USD"
     account_with_bank: bool = False  # account key = "bank:account" (AMLworld)
+    delimiter: str | None = None  # None: sniffed from the header line
+    decimal: str | None = None  # "." or ","; None: detected from the amounts
 
     def required_columns(self) -> list[str]:
         return [self.columns[f] for f in REQUIRED if f in self.columns]
@@ -139,10 +144,67 @@ def load_mapping(path: str | Path) -> Schema:
                   time_unit_s=float(data.get("time_unit_seconds", 1.0)),
                   timestamp_format=data.get("timestamp_format"),
                   default_currency=str(data.get("currency", "USD")),
-                  account_with_bank=bool(data.get("account_with_bank", False)))
+                  account_with_bank=bool(data.get("account_with_bank", False)),
+                  delimiter=_one_char(p, data, "delimiter", DELIMITERS),
+                  decimal=_one_char(p, data, "decimal", (".", ",")))
 
 
-def header_of(path: Path) -> list[str]:
+def _one_char(p: Path, data: dict, key: str, allowed: tuple[str, ...]) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    value = "\t" if value in ("\\t", "tab") else str(value)
+    if value not in allowed:
+        raise UserError(f"{p}: {key} must be one of {', '.join(map(repr, allowed))}, "
+                        f"not {value!r}")
+    return value
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The field separator of a CSV: whichever of , ; tab | the header line uses most
+    (European bank exports separate with ';' because ',' is their decimal mark)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            line = fh.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not a readable CSV text file ({exc})") from exc
+    counts = {d: line.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def open_layout(path: Path, mapping_file: str | None) -> tuple[list[str], Schema]:
+    """Column names and the schema of a file (known layout or mapping), separator set."""
+    mapping = load_mapping(mapping_file) if mapping_file else None
+    delimiter = None
+    if path.suffix.lower() != ".parquet":
+        delimiter = (mapping.delimiter if mapping and mapping.delimiter
+                     else sniff_delimiter(path))
+    names = header_of(path, delimiter or ",")
+    schema = detect_schema(path, names, mapping)
+    return names, replace(schema, delimiter=delimiter)
+
+
+_COMMA_DECIMAL = re.compile(r"^[-+]?[\d.' ]*,\d{1,2}$")
+_POINT_DECIMAL = re.compile(r"^[-+]?[\d,' ]*\.\d{1,2}$")
+
+
+def settle_decimal(schema: Schema, first_chunk: pd.DataFrame) -> Schema:
+    """Fix the decimal mark once, from the first chunk's amounts: '1.234,56' style when
+    amounts end in a comma and one or two digits and none end in a point and digits
+    (mixing marks between chunks would scale some amounts by 100 silently)."""
+    if schema.decimal is not None:
+        return schema
+    col = first_chunk[schema.columns["amount"]]
+    if pd.api.types.is_numeric_dtype(col):
+        return replace(schema, decimal=".")
+    text = col.astype(str).str.strip().head(5_000)
+    comma = int(text.str.match(_COMMA_DECIMAL).sum())
+    point = int(text.str.match(_POINT_DECIMAL).sum())
+    return replace(schema, decimal="," if comma > 0 and point == 0 else ".")
+
+
+def header_of(path: Path, delimiter: str = ",") -> list[str]:
     """Column names of a CSV or Parquet file, with AMLworld's duplicate 'Account' renamed."""
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
@@ -153,7 +215,7 @@ def header_of(path: Path) -> list[str]:
     else:
         try:
             with path.open(newline="", encoding="utf-8-sig") as fh:
-                names = next(csv.reader(fh), [])
+                names = next(csv.reader(fh, delimiter=delimiter), [])
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"{path}: not a readable CSV text file ({exc})") from exc
     names = [n.strip() for n in names]
@@ -214,7 +276,8 @@ def _chunks(path: Path, names: list[str], schema: Schema, chunk_rows: int,
             path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                            block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+            parse_options=pacsv.ParseOptions(delimiter=schema.delimiter or ",",
+                                             invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(dict.fromkeys(wanted)),
                 column_types={c: pa.string() for c in text_cols},
@@ -251,11 +314,16 @@ def _timestamps(col: pd.Series, schema: Schema) -> pd.Series:
     return (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
 
 
-def _amounts(col: pd.Series) -> pd.Series:
+def _amounts(col: pd.Series, decimal: str | None) -> pd.Series:
+    """Amounts as floats (NaN where unparsable); thousands separators dropped."""
     if pd.api.types.is_numeric_dtype(col):
         return col.astype("float64")
-    return pd.to_numeric(col.astype(str).str.replace(",", "", regex=False).str.strip(),
-                         errors="coerce")
+    text = col.astype(str).str.strip().str.replace(r"[' ]", "", regex=True)
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        text = text.str.replace(",", "", regex=False)
+    return pd.to_numeric(text, errors="coerce")
 
 
 def _normalise(df: pd.DataFrame, schema: Schema, row0: int, rates: dict[str, float],
@@ -266,7 +334,7 @@ def _normalise(df: pd.DataFrame, schema: Schema, row0: int, rates: dict[str, flo
     rows = np.arange(row0 + 1, row0 + n + 1, dtype=np.int64)
     out = pd.DataFrame({"row": rows})
     ts = _timestamps(df[col["timestamp"]], schema).to_numpy()
-    amount = _amounts(df[col["amount"]]).to_numpy()
+    amount = _amounts(df[col["amount"]], schema.decimal).to_numpy()
 
     def text(field_name: str, default: str = "") -> pd.Series:
         if field_name in col and col[field_name] in df:
@@ -319,14 +387,13 @@ def read_transactions(path: Path, *, mapping_file: str | None = None,
                       rates_file: str | None = None, chunk_rows: int = 250_000,
                       max_quarantine_rows: int = 1_000, progress=None) -> Transactions:
     """Read one CSV/Parquet file into the canonical table, chunk by chunk."""
-    mapping = load_mapping(mapping_file) if mapping_file else None
     base, rates = load_rates(rates_file)
-    names = header_of(path)
-    schema = detect_schema(path, names, mapping)
+    names, schema = open_layout(path, mapping_file)
     q = Quarantine(keep=max_quarantine_rows)
     parts, row0 = [], 0
     malformed: list[tuple[int, str]] = []
     for chunk in _chunks(path, names, schema, chunk_rows, malformed):
+        schema = settle_decimal(schema, chunk)
         parts.append(_normalise(chunk, schema, row0, rates, q))
         row0 += len(chunk)
         if progress:

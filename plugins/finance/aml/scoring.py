@@ -53,13 +53,11 @@ def build_alert(c: Cols, group: list[RawAlert]) -> Alert:
         + [c.name(int(a)) for a in np.r_[c.src[pos], c.dst[pos]]]))
     focus = {c.name(a) for h in comps for a in h.focus}
     ev = pos[:MAX_EVIDENCE_EDGES]
-    evidence = {
-        "nodes": [{"account": a, "role": "focus" if a in focus else "counterparty"}
-                  for a in dict.fromkeys([c.name(int(x)) for x in np.r_[c.src[ev], c.dst[ev]]])],
-        "edges": [{"transaction": str(txn_ids[i]), "source": c.name(int(c.src[p])),
-                   "target": c.name(int(c.dst[p])), "amount": round(float(c.amount[p]), 2),
-                   "timestamp": iso(c.ts[p])} for i, p in enumerate(ev)],
-        "truncated": bool(len(pos) > MAX_EVIDENCE_EDGES)}
+    evidence = evidence_graph(
+        [{"transaction": str(txn_ids[i]), "source": c.name(int(c.src[p])),
+          "target": c.name(int(c.dst[p])), "amount": round(float(c.amount[p]), 2),
+          "timestamp": iso(c.ts[p])} for i, p in enumerate(ev)],
+        focus, truncated=bool(len(pos) > MAX_EVIDENCE_EDGES))
     digest = hashlib.sha1(",".join(sorted(map(str, txn_ids))).encode()).hexdigest()[:12]
     explanation = " ".join(
         [f"{h.typology.replace('_', ' ')} ({h.score:.2f}): {h.detail}" for h in comps])
@@ -73,6 +71,15 @@ def build_alert(c: Cols, group: list[RawAlert]) -> Alert:
         start_time=iso(c.ts[pos].min()), end_time=iso(c.ts[pos].max()),
         total_amount=round(float(c.amount[pos].sum()), 2), currency=c.currency,
         evidence=evidence)
+
+
+def evidence_graph(edges: list[dict], focus: set[str], truncated: bool) -> dict:
+    """The evidence subgraph the UI draws: the transfers and the accounts they join
+    (batch and stream alerts alike, so a case and its SAR read the same facts)."""
+    accounts = dict.fromkeys(a for e in edges for a in (e["source"], e["target"]))
+    return {"nodes": [{"account": a, "role": "focus" if a in focus else "counterparty"}
+                      for a in accounts],
+            "edges": edges, "truncated": truncated}
 
 
 def account_risk(c: Cols, alerts: list[Alert], anomaly: np.ndarray, reasons: list[str],

@@ -31,11 +31,12 @@ from plugins.finance.aml.readers import (
     DATA,
     Quarantine,
     _normalise,
-    detect_schema,
-    header_of,
-    load_mapping,
+    iso,
     load_rates,
+    open_layout,
+    settle_decimal,
 )
+from plugins.finance.aml.scoring import MAX_EVIDENCE_EDGES, evidence_graph
 
 
 class _Risk:
@@ -116,9 +117,7 @@ def redis_source(p: StreamParams, rates: dict[str, float], risk: _Risk, q: Quara
 def file_source(path: Path, p: StreamParams, rates: dict[str, float], risk: _Risk,
                 q: Quarantine, deadline: float) -> Iterator[tuple[Txn | None, float, None]]:
     """Rows of a CSV as they are appended (``follow``) or until its end."""
-    mapping = load_mapping(p.mapping_file) if p.mapping_file else None
-    names = header_of(path)
-    schema = detect_schema(path, names, mapping)
+    names, schema = open_layout(path, p.mapping_file)
     row0, idle_since = 0, time.monotonic()
     with path.open(newline="", encoding="utf-8-sig") as fh:
         fh.readline()
@@ -137,7 +136,9 @@ def file_source(path: Path, p: StreamParams, rates: dict[str, float], risk: _Ris
             pending, text = text[cut:], text[:cut]
             if not text:
                 continue
-            raw = pd.read_csv(StringIO(text), header=None, names=names, dtype=str)
+            raw = pd.read_csv(StringIO(text), header=None, names=names, dtype=str,
+                              sep=schema.delimiter or ",")
+            schema = settle_decimal(schema, raw)
             frame = _normalise(raw, schema, row0, rates, q)
             row0 += len(raw)
             src, dst = frame["src_key"].astype(str).tolist(), frame["dst_key"].astype(str).tolist()
@@ -157,7 +158,7 @@ def run_stream(ctx: TaskContext, inputs: list[Path], params: StreamParams) -> St
     """Consume the stream until a stop condition; alerts are stored as they fire."""
     if not params.stream_key and not inputs:
         raise UserError("finance.aml_stream needs a file to tail or stream_key=<Redis stream>")
-    _, rates = load_rates(params.rates_file)
+    base, rates = load_rates(params.rates_file)
     risk, q = _Risk(params), Quarantine()
     deadline = time.monotonic() + params.max_seconds
     if params.stream_key:
@@ -176,7 +177,7 @@ def run_stream(ctx: TaskContext, inputs: list[Path], params: StreamParams) -> St
             break
         n += 1
         for hit in det.add(txn):
-            alerts.append(_raise(ctx, hit, arrived, params.store_alerts))
+            alerts.append(_raise(ctx, hit, arrived, params.store_alerts, det, base))
             latencies.append(alerts[-1].latency_ms)
         if n % 1000 == 0:
             ctx.progress(n, params.max_transactions or n, f"{n:,} transactions, "
@@ -196,15 +197,31 @@ def run_stream(ctx: TaskContext, inputs: list[Path], params: StreamParams) -> St
         latency_ms_max=round(float(lat.max()), 3) if lat is not None else None)
 
 
-def _raise(ctx: TaskContext, hit: Hit, arrived: float, store: bool) -> StreamAlert:
+def _raise(ctx: TaskContext, hit: Hit, arrived: float, store: bool, det: IncrementalDetector,
+           currency: str) -> StreamAlert:
+    """Store the alert as a record with the same facts a batch alert has (time span, total,
+    evidence subgraph), so the UI draws it and a case and its SAR can cite it."""
     digest = hashlib.sha1(repr(hit.key).encode()).hexdigest()[:12]
     alert_id = f"AMLS-{ctx.job_id[:8]}-{digest}"
+    txns = det.evidence(hit)
+    start = iso(min(t.ts for t in txns)) if txns else ""
+    end = iso(max(t.ts for t in txns)) if txns else ""
+    total = round(sum(t.amount for t in txns), 2)
     if store:
+        focus = hit.accounts[:1]
+        edges = [{"transaction": t.txn_id, "source": t.src, "target": t.dst,
+                  "amount": round(t.amount, 2), "timestamp": iso(t.ts)}
+                 for t in txns[:MAX_EVIDENCE_EDGES]]
         ctx.store.put_record(ALERT_KIND, alert_id, {
             "id": alert_id, "typology": hit.typology, "typologies": [hit.typology],
-            "accounts": hit.accounts, "transactions": hit.transactions, "score": hit.score,
-            "explanation": hit.detail, "source": "stream", "job_id": ctx.job_id},
+            "accounts": hit.accounts, "focus_accounts": focus, "transactions": hit.transactions,
+            "score": hit.score, "explanation": hit.detail,
+            "components": [{"typology": hit.typology, "score": hit.score, "detail": hit.detail}],
+            "start_time": start, "end_time": end, "total_amount": total, "currency": currency,
+            "evidence": evidence_graph(edges, set(focus), len(txns) > MAX_EVIDENCE_EDGES),
+            "source": "stream", "job_id": ctx.job_id},
             actor=ctx.actor, group_key=hit.typology, status="new", job_id=ctx.job_id)
     return StreamAlert(id=alert_id, typology=hit.typology, accounts=hit.accounts,
                        transactions=hit.transactions, score=hit.score, explanation=hit.detail,
+                       start_time=start, end_time=end, total_amount=total,
                        latency_ms=round((time.perf_counter() - arrived) * 1000, 3))

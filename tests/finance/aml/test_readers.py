@@ -116,3 +116,27 @@ def test_amlworld_resaved_by_pandas_and_seconds_in_timestamps(tmp_path):
     assert tx.schema_name == "amlworld" and len(tx.frame) == 4 and tx.quarantine.total == 0
     assert "1:8000F5340" in set(tx.accounts)
     assert tx.frame.ts.max() == 1_661_991_631  # 2022-09-01 00:20:31 UTC
+
+
+def test_semicolon_file_with_decimal_commas(tmp_path):
+    """A European bank export: ';' between fields, '1.234,56' amounts, day-first dates.
+    Read as ',' with the comma stripped, 517,32 would silently become 51,732."""
+    text = ("Buchungsdatum;Auftraggeber;Empfaenger;Betrag;Referenz\n"
+            "01.03.2024 09:15;DE11;DE12;517,32;R1\n"
+            "02.03.2024 10:00;DE12;DE13;1.234,50;R2\n"
+            "31.02.2024 10:00;DE12;DE13;12,00;R3\n")
+    csv = write(tmp_path, "eu.csv", text)
+    mapping = write(tmp_path, "eu.yaml", "currency: EUR\ntimestamp_format: '%d.%m.%Y %H:%M'\n"
+                    "columns: {timestamp: Buchungsdatum, source_account: Auftraggeber, "
+                    "target_account: Empfaenger, amount: Betrag, transaction_id: Referenz}\n")
+    tx = read_transactions(csv, mapping_file=str(mapping))
+    assert tx.frame.amount_orig.tolist() == [517.32, 1234.5]
+    assert tx.quarantine.rows == [{"row": 3, "problem": "unparsable timestamp",
+                                   "value": "31.02.2024 10:00"}]
+    pinned = write(tmp_path, "pinned.yaml", mapping.read_text() + "delimiter: ';'\n"
+                   "decimal: '.'\n")
+    wrong = read_transactions(csv, mapping_file=str(pinned))  # told '.', so 517,32 -> 51732
+    assert wrong.frame.amount_orig.iloc[0] == 51_732.0
+    with pytest.raises(UserError, match="decimal must be one of"):
+        read_transactions(csv, mapping_file=str(write(
+            tmp_path, "bad.yaml", mapping.read_text() + "decimal: 'x'\n")))

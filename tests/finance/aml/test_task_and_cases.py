@@ -112,3 +112,20 @@ def test_cli_generate_and_case_commands(ran, tmp_path):
     assert res.exit_code == 0 and case_id in res.output
     res = runner.invoke(aml_case, ["history", case_id])
     assert "aml_case.open" in res.output and "aml_case.sar_draft" in res.output
+
+
+def test_stream_alert_becomes_a_case_with_a_sar(aml_host, store):
+    """A streamed alert carries the same facts as a batch one (time span, total, evidence),
+    so it can be worked as a case and drafted into a SAR."""
+    job, result = run_task("finance.aml_stream", [SAMPLE], {
+        "high_risk_banks": LABELS["high_risk_banks"], "max_seconds": 60})
+    assert job.status == "succeeded", job.error
+    alert = max(result["alerts"], key=lambda a: len(a["transactions"]))
+    rec = store.get_record(cases.ALERT_KIND, alert["id"]).payload
+    assert rec["start_time"] <= rec["end_time"] and rec["total_amount"] > 0
+    edges = rec["evidence"]["edges"]
+    assert {e["transaction"] for e in edges} == set(alert["transactions"])
+    case = cases.open_case(store, [alert["id"]], actor="ana")
+    draft = cases.draft_sar(store, case["id"], actor="ana", use_llm=False)
+    assert f"{rec['total_amount']:,.2f}" in draft["text"]
+    assert rec["start_time"][:10] in draft["text"]
