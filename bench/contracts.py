@@ -417,8 +417,32 @@ def main() -> None:
     ]
     if pdf["failed"]:
         md += ["## Failed PDFs", "", *[f"- {f}" for f in pdf["failed"]], ""]
-    RESULTS.write_text("\n".join(md), encoding="utf-8")
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else ""
+    RESULTS.write_text(with_notes("\n".join(md), old), encoding="utf-8")
     print(f"wrote {RESULTS}")
+
+
+NOTES_MARK = "<!-- hand-written notes: everything below this line is kept by bench/contracts.py -->"
+_GENERATED_SECTIONS = ("## 5-fold cross-validated clause presence per CUAD category",
+                       "## Failed PDFs")
+
+
+def with_notes(generated: str, old: str) -> str:
+    """The generated tables followed by the hand-written notes of the previous results file.
+
+    Notes (how names are scored, what changed and why) are written by people between runs;
+    a re-run must not drop them. They are what follows ``NOTES_MARK``; in a file written
+    before the mark existed, every ``## `` section this script does not generate.
+    """
+    if NOTES_MARK in old:
+        notes = old.split(NOTES_MARK, 1)[1].strip("\n")
+    else:
+        sections = re.split(r"(?m)^(?=## )", old)[1:]
+        notes = "".join(sec for sec in sections
+                        if not sec.startswith(_GENERATED_SECTIONS)).strip("\n")
+    if not notes:
+        return generated.rstrip("\n") + "\n"
+    return f"{generated.rstrip()}\n\n{NOTES_MARK}\n\n{notes}\n"
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The clause detector: TF-IDF (word + character n-grams) and one linear model per CUAD category.
+"""The clause detector: TF-IDF (words, optionally characters, and the neighbouring units'
+words) and one linear model per CUAD category.
 
 A contract is scored unit by unit (sentences inside clauses); a category is present in
 the document when its best unit scores above that category's threshold, which was tuned
@@ -30,20 +31,29 @@ class ClauseDetector:
     thresholds: np.ndarray  # (n_categories,) on the decision-function scale
     scales: np.ndarray  # (n_categories,) spread of scores, turns margins into confidences
     metrics: dict[str, Any] = field(default_factory=dict)
+    # TF-IDF of each unit's neighbours (``segments.unit_contexts``), down-weighted beside the
+    # unit's own words; None in detectors trained on units alone
+    context_vectorizer: Any | None = None
+    context_weight: float = 0.0
 
-    def features(self, texts: list[str]):
-        """Sparse feature matrix for ``texts`` (word and character TF-IDF side by side)."""
+    def features(self, texts: list[str], contexts: list[str] | None = None):
+        """Sparse feature matrix: word (and character) TF-IDF of ``texts``, then of ``contexts``."""
         from scipy import sparse
         parts = [self.word_vectorizer.transform(texts)]
         if self.char_vectorizer is not None:
             parts.append(self.char_vectorizer.transform(texts))
+        if self.context_vectorizer is not None:
+            if contexts is None or len(contexts) != len(texts):
+                raise ValueError("this detector scores units with their contexts: pass one "
+                                 "context per text (segments.unit_contexts)")
+            parts.append(self.context_weight * self.context_vectorizer.transform(contexts))
         return sparse.hstack(parts, format="csr", dtype=np.float32)
 
-    def score(self, texts: list[str]) -> np.ndarray:
+    def score(self, texts: list[str], contexts: list[str] | None = None) -> np.ndarray:
         """Decision values, shape (len(texts), n_categories); higher means more likely."""
         if not texts:
             return np.zeros((0, len(self.categories)), dtype=np.float32)
-        x = self.features(texts)
+        x = self.features(texts, contexts)
         return np.asarray(x @ self.coef.T.astype(np.float32), dtype=np.float32) + self.intercept
 
     def confidence(self, scores: np.ndarray) -> np.ndarray:
@@ -55,7 +65,7 @@ class ClauseDetector:
         """Write the detector as one compressed joblib file."""
         import joblib
         path.parent.mkdir(parents=True, exist_ok=True)
-        for vec in (self.word_vectorizer, self.char_vectorizer):
+        for vec in (self.word_vectorizer, self.char_vectorizer, self.context_vectorizer):
             if vec is not None and hasattr(vec, "stop_words_"):
                 vec.stop_words_ = None  # pruned vocabulary: large and not needed to transform
         state = dict(self.__dict__)

@@ -17,6 +17,7 @@ _ABBREV = re.compile(
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*(?:\(?[0-9ivxIVX]{1,4}[.)]|\([a-z]\)|[A-Z][A-Z ]{3,}\n))")
 MIN_SEGMENT_CHARS = 40
 MAX_SEGMENT_CHARS = 1500
+CONTEXT_CHARS = 300  # of each neighbouring unit, seen by the detector beside the unit itself
 
 
 def split_segments(text: str) -> list[tuple[int, int]]:
@@ -74,3 +75,20 @@ def _merge_short(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
         else:
             merged.append((carry, spans[-1][1]))
     return merged
+
+
+def unit_contexts(text: str, units: list[tuple[int, int]],
+                  chars: int = CONTEXT_CHARS) -> list[str]:
+    """Each unit's neighbourhood: the end of the unit before it and the start of the one after.
+
+    A clause is often stated over several sentences ("Neither party may assign ... . Any
+    attempt to do so is void."): the neighbours tell the detector which clause a unit sits
+    in. Against the unit alone, nested 5-fold CV on CUAD went from macro-F1 0.727 / micro-F1
+    0.854 to 0.742 / 0.861 (the heading of the section instead: 0.707 / 0.843).
+    """
+    out = []
+    for i in range(len(units)):
+        before = text[units[i - 1][0]:units[i - 1][1]][-chars:] if i else ""
+        after = text[units[i + 1][0]:units[i + 1][1]][:chars] if i + 1 < len(units) else ""
+        out.append(f"{before} {after}".strip())
+    return out

@@ -35,7 +35,7 @@ from plugins.finance.contracts.models import (
 )
 from plugins.finance.contracts.reader import ContractText, read_contract
 from plugins.finance.contracts.risks import RiskContext, evaluate, load_rules
-from plugins.finance.contracts.segments import split_segments
+from plugins.finance.contracts.segments import split_segments, unit_contexts
 from plugins.finance.contracts.structure import Section, parse_sections, section_at
 
 TASK_NAME = "finance.contract"
@@ -81,7 +81,8 @@ def run(ctx: TaskContext, inputs: list[Path], params: ContractParams) -> Contrac
         sections=[_section_out(s, doc) for s in sections[:2000]],
         tables=[TableOut(page=t.page, bbox=list(t.bbox), rows=t.rows) for t in doc.tables],
         warnings=doc.warnings, text_chars=len(doc.text),
-        detector={"kind": "tfidf+linear-svm", "trained_on": "CUAD v1 (The Atticus Project, "
+        detector={"kind": "tfidf+linear-svm" if detector.context_vectorizer is None
+                  else "tfidf+neighbours+linear-svm", "trained_on": "CUAD v1 (The Atticus Project, "
                   "CC BY 4.0)", "cv_macro_f1": detector.metrics.get("macro_f1"),
                   "cv_micro_f1": detector.metrics.get("micro_f1")},
         llm_used=llm_used)
@@ -96,9 +97,11 @@ def _section_out(s: Section, doc: ContractText) -> SectionOut:
 def detect_clauses(doc: ContractText, sections: list[Section], detector) -> list[Clause]:
     """One Clause per CUAD category from the best-scoring units of the document."""
     units = split_segments(doc.text)
+    contexts = unit_contexts(doc.text, units) if detector.context_vectorizer is not None else None
     n_cat = len(CUAD_CATEGORIES)
     if units:
-        parts = [detector.score([doc.text[s:e] for s, e in units[i:i + SCORE_BATCH]])
+        parts = [detector.score([doc.text[s:e] for s, e in units[i:i + SCORE_BATCH]],
+                                contexts[i:i + SCORE_BATCH] if contexts else None)
                  for i in range(0, len(units), SCORE_BATCH)]
         scores = np.vstack(parts)
     else:

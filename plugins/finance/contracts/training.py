@@ -21,7 +21,7 @@ import numpy as np
 
 from plugins.finance.contracts.categories import CUAD_CATEGORIES
 from plugins.finance.contracts.detector import ARTEFACT, ClauseDetector
-from plugins.finance.contracts.segments import split_segments
+from plugins.finance.contracts.segments import CONTEXT_CHARS, split_segments, unit_contexts
 
 _WS = re.compile(r"\s+")
 
@@ -121,8 +121,8 @@ def load_cuad(cuad_dir: Path, limit: int | None = None) -> list[CuadContract]:
     return contracts
 
 
-def _units(contracts: list[CuadContract], negative_fraction: float = 1.0,
-           seed: int = 0) -> tuple[list[str], np.ndarray]:
+def _units(contracts: list[CuadContract], negative_fraction: float = 1.0, seed: int = 0,
+           context_chars: int = CONTEXT_CHARS) -> tuple[list[str], list[str] | None, np.ndarray]:
     """Training units; units positive for no category are sampled at ``negative_fraction``.
 
     Most units (boilerplate) are negative for every category. Keeping all of them (the
@@ -131,16 +131,23 @@ def _units(contracts: list[CuadContract], negative_fraction: float = 1.0,
     for about 3.7x the training time (229 -> 853 s on 2 loaded cores).
     """
     rng = np.random.default_rng(seed)
-    texts, labels = [], []
+    texts, contexts, labels = [], [], []
     for c in contracts:
         keep = c.unit_labels.any(axis=1) | (rng.random(len(c.segments)) < negative_fraction)
         texts.extend(c.text[s:e] for (s, e), k in zip(c.segments, keep, strict=True) if k)
+        if context_chars:  # neighbours in the whole document, whichever units are kept
+            around = unit_contexts(c.text, c.segments, context_chars)
+            contexts.extend(x for x, k in zip(around, keep, strict=True) if k)
         labels.append(c.unit_labels[keep])
-    return texts, np.vstack(labels)
+    return texts, contexts if context_chars else None, np.vstack(labels)
 
 
-def fit(texts: list[str], labels: np.ndarray, *, char_ngrams: bool = False,
-        c_value: float = 0.5) -> ClauseDetector:
+# the neighbours' words count for half the unit's own (0.5 against 1.0 in nested CV)
+CONTEXT_WEIGHT = 0.5
+
+
+def fit(texts: list[str], labels: np.ndarray, *, contexts: list[str] | None = None,
+        char_ngrams: bool = False, c_value: float = 0.5) -> ClauseDetector:
     """Fit vectorizers and one class-balanced linear SVM per category (thresholds unset)."""
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -154,6 +161,11 @@ def fit(texts: list[str], labels: np.ndarray, *, char_ngrams: bool = False,
         char = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 5), min_df=5,
                                max_features=30000, sublinear_tf=True, dtype=np.float32)
         parts.append(char.fit_transform(texts))
+    around = None
+    if contexts is not None:
+        around = TfidfVectorizer(ngram_range=(1, 2), min_df=3, max_df=0.5, max_features=20000,
+                                 sublinear_tf=True, dtype=np.float32, lowercase=True)
+        parts.append(CONTEXT_WEIGHT * around.fit_transform(contexts))
     x = sparse.hstack(parts, format="csr", dtype=np.float32)
     n_cat = labels.shape[1]
     coef = np.zeros((n_cat, x.shape[1]), dtype=np.float32)
@@ -171,15 +183,26 @@ def fit(texts: list[str], labels: np.ndarray, *, char_ngrams: bool = False,
         intercept[j] = model.intercept_[0]
     return ClauseDetector(list(CUAD_CATEGORIES), word, char, coef, intercept,
                           thresholds=np.zeros(n_cat, dtype=np.float32),
-                          scales=np.ones(n_cat, dtype=np.float32))
+                          scales=np.ones(n_cat, dtype=np.float32),
+                          context_vectorizer=around,
+                          context_weight=CONTEXT_WEIGHT if around is not None else 0.0)
+
+
+TOP_UNITS = 3  # best unit scores per category kept in the CV file, for comparing policies
 
 
 def document_scores(detector: ClauseDetector, contracts: list[CuadContract]) -> np.ndarray:
-    """Best unit score per contract and category, shape (n_contracts, 41)."""
-    out = np.zeros((len(contracts), len(CUAD_CATEGORIES)), dtype=np.float32)
+    """The TOP_UNITS best unit scores per contract and category, best first.
+
+    Shape (n_contracts, TOP_UNITS, 41); ``[:, 0]`` is the document score (its best unit).
+    """
+    out = np.full((len(contracts), TOP_UNITS, len(CUAD_CATEGORIES)), -10.0, dtype=np.float32)
     for i, c in enumerate(contracts):
-        scores = detector.score([c.text[s:e] for s, e in c.segments])
-        out[i] = scores.max(axis=0) if len(scores) else -10.0
+        contexts = (unit_contexts(c.text, c.segments)
+                    if detector.context_vectorizer is not None else None)
+        scores = detector.score([c.text[s:e] for s, e in c.segments], contexts)
+        top = -np.sort(-scores, axis=0)[:TOP_UNITS]
+        out[i, :len(top)] = top
     return out
 
 
@@ -218,10 +241,35 @@ def f1_table(pred: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
     return {"per_category": per, "macro_f1": float(np.mean(f1s)), "micro_f1": float(micro)}
 
 
+def nested_predictions(oof: np.ndarray, truth: np.ndarray, fold_of: np.ndarray,
+                       threshold: Callable[[np.ndarray, np.ndarray], float] | None = None
+                       ) -> np.ndarray:
+    """Presence predicted for each fold with thresholds tuned on the other folds only.
+
+    ``oof`` holds out-of-fold document scores (n_contracts, 41); ``threshold`` is the
+    policy that picks a category's threshold from scores and truth (``best_threshold`` by
+    default). Run on the ``.cv.npz`` kept beside the artefact, it compares threshold
+    policies without retraining.
+    """
+    threshold = threshold or best_threshold
+    nested = np.zeros(truth.shape, dtype=bool)
+    for k in np.unique(fold_of):
+        inner = fold_of != k
+        for j in range(truth.shape[1]):
+            t = threshold(oof[inner, j], truth[inner, j])
+            nested[fold_of == k, j] = oof[fold_of == k, j] >= t
+    return nested
+
+
 def train(cuad_dir: Path, out: Path = ARTEFACT, *, folds: int = 5, limit: int | None = None,
           seed: int = 13, char_ngrams: bool = False, negative_fraction: float = 1.0,
+          context_chars: int = CONTEXT_CHARS,
           log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Cross-validate, tune thresholds on out-of-fold scores, fit on all, save; return metrics."""
+    """Cross-validate, tune thresholds on out-of-fold scores, fit on all, save; return metrics.
+
+    ``context_chars`` of each neighbouring unit are features beside the unit (0: the unit
+    alone, as detectors before 2026-12 were trained).
+    """
     t0 = time.monotonic()
     contracts = load_cuad(cuad_dir, limit=limit)
     if len(contracts) < folds:
@@ -231,36 +279,32 @@ def train(cuad_dir: Path, out: Path = ARTEFACT, *, folds: int = 5, limit: int | 
     truth = np.vstack([c.doc_labels for c in contracts])
     rng = np.random.default_rng(seed)
     fold_of = rng.permutation(len(contracts)) % folds
-    oof = np.zeros(truth.shape, dtype=np.float32)
+    top = np.zeros((len(contracts), TOP_UNITS, truth.shape[1]), dtype=np.float32)
     for k in range(folds):
         train_c = [c for c, f in zip(contracts, fold_of, strict=True) if f != k]
         test_idx = np.flatnonzero(fold_of == k)
-        texts, labels = _units(train_c, negative_fraction, seed)
-        det = fit(texts, labels, char_ngrams=char_ngrams)
-        oof[test_idx] = document_scores(det, [contracts[i] for i in test_idx])
+        texts, contexts, labels = _units(train_c, negative_fraction, seed, context_chars)
+        det = fit(texts, labels, contexts=contexts, char_ngrams=char_ngrams)
+        top[test_idx] = document_scores(det, [contracts[i] for i in test_idx])
         log(f"fold {k + 1}/{folds} done ({time.monotonic() - t0:.0f} s)")
-    # Out-of-fold scores are kept next to the artefact: thresholds and CV figures can be
-    # recomputed from them without retraining.
-    np.savez_compressed(out.with_name(out.stem + ".cv.npz"), oof=oof, truth=truth,
-                        fold_of=fold_of)
+    oof = top[:, 0]
+    # Out-of-fold scores are kept next to the artefact (a few kB): thresholds, CV figures
+    # and other document-level policies can be recomputed from them without retraining.
+    np.savez_compressed(out.with_name(out.stem + ".cv.npz"), oof=oof, top_scores=top,
+                        truth=truth, fold_of=fold_of, categories=np.array(CUAD_CATEGORIES))
     thresholds = np.array([best_threshold(oof[:, j], truth[:, j])
                            for j in range(truth.shape[1])], dtype=np.float32)
     # Thresholds are chosen on the same out-of-fold scores they are judged on; the nested
-    # estimate below re-tunes each fold's thresholds on the other folds only.
-    nested = np.zeros(truth.shape, dtype=bool)
-    for k in range(folds):
-        inner = fold_of != k
-        for j in range(truth.shape[1]):
-            t = best_threshold(oof[inner, j], truth[inner, j])
-            nested[fold_of == k, j] = oof[fold_of == k, j] >= t
-    metrics = f1_table(nested, truth)
+    # estimate re-tunes each fold's thresholds on the other folds only.
+    metrics = f1_table(nested_predictions(oof, truth, fold_of), truth)
     metrics["optimistic"] = {k: v for k, v in
                              f1_table(oof >= thresholds, truth).items() if k != "per_category"}
     metrics["contracts"] = len(contracts)
     metrics["folds"] = folds
+    metrics["context_chars"] = context_chars
     log("fitting the final detectors on every contract")
-    texts, labels = _units(contracts, negative_fraction, seed)
-    final = fit(texts, labels, char_ngrams=char_ngrams)
+    texts, contexts, labels = _units(contracts, negative_fraction, seed, context_chars)
+    final = fit(texts, labels, contexts=contexts, char_ngrams=char_ngrams)
     final.thresholds = thresholds
     spread = np.std(oof, axis=0)
     final.scales = np.where(spread > 1e-3, spread / 2, 1.0).astype(np.float32)
