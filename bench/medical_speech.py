@@ -4,10 +4,15 @@ Run: ``.venv/bin/python bench/medical_speech.py [--dictations 12] [--voices en-u
 [--out bench/results/medical_clinical.md]``
 
 Everything goes through the shared inference core (``get_core().transcribe``), exactly as
-the task does. Radiology audio is synthesised with espeak-ng from four sets of sentences:
+the task does. Radiology audio is synthesised with espeak-ng from four sources of sentences:
 template dictations drawn with a seed the LM corpus does not use, the 10 hand-written
 sentences of ``corpus.HAND_WRITTEN``, the dev sentences the LM was tuned on
-(``asr/sentences/dev.txt``) and the held-out sentences it never was (``heldout.txt``).
+(``asr/sentences/dev.txt``) and the held-out sentences it never was (``heldout.txt``); the
+last two both one clip per sentence and five sentences per clip. A multi-sentence clip is
+spoken from the sentences as a report writes them (``as_written``: capital, full stop), so
+espeak-ng makes its own sentence-end pause (about 0.35 s); one stress row runs the held-out
+dictations together with no pause at all. (Earlier runs joined clips with " . ",
+which espeak-ng reads out as the word "dot": those figures measured that artefact.)
 Three recognisers per clip: the general en-us model ("before"), the adapted one
 ("after"), and the adapted one without the espeak-ng alternates of dictionary words
 ("after, CMUdict only"), because the test voice and those alternates come from the same
@@ -42,7 +47,7 @@ from plugins.medical.clinical.asr.corpus import (  # noqa: E402
 )
 from plugins.medical.clinical.asr.lexicon import SPELLED_OUT  # noqa: E402
 from plugins.medical.clinical.dictation import condition_audio, radiology_hints  # noqa: E402
-from plugins.medical.clinical.samples.make_samples import synthesise  # noqa: E402
+from plugins.medical.clinical.samples.make_samples import as_written, synthesise  # noqa: E402
 from plugins.medical.clinical.wer import edit_counts  # noqa: E402
 
 SHARED = Path(os.environ.get("ENCLAVE_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -96,20 +101,38 @@ def transcribe(core, audio, rate, mode: str) -> tuple[str, float, float]:
     return out.text, time.perf_counter() - started, time.process_time() - cpu
 
 
-def radiology_sets(dictations: int) -> dict[str, list[str]]:
-    """Set name -> clip texts (sentences of one clip joined by " . ")."""
-    heldout = read_sentences("heldout")
+PER_DICTATION = 5
+
+
+def radiology_sets(dictations: int) -> dict[str, list[list[str]]]:
+    """Set name -> clips, each the list of its sentences."""
+    heldout, dev = read_sentences("heldout"), read_sentences("dev")
     corpus = set(generate_corpus(CORPUS_SENTENCES, seed=CORPUS_SEED))
     unseen = [s for s in heldout if s not in corpus]
+
+    def grouped(sentences: list[str]) -> list[list[str]]:
+        return [sentences[i:i + PER_DICTATION] for i in range(0, len(sentences), PER_DICTATION)]
+
     return {
-        "template (held-out seed)": [" . ".join(d) for d in
-                                     generate_dictations(dictations, seed=TEST_SEED)],
-        "hand-written (10, corpus.py)": [" . ".join(HAND_WRITTEN[i:i + 5])
-                                         for i in range(0, len(HAND_WRITTEN), 5)],
-        "dev (tuned on)": read_sentences("dev"),
-        "held-out (never tuned on)": heldout,
-        f"held-out, {len(unseen)} sentences the grammar never produces": unseen,
+        "template dictations (held-out seed)": generate_dictations(dictations, seed=TEST_SEED),
+        "hand-written dictations (10, corpus.py)": grouped(HAND_WRITTEN),
+        "dev dictations, 5 sentences (tuned on)": grouped(dev),
+        "held-out dictations, 5 sentences (never tuned on)": grouped(heldout),
+        "dev sentences (tuned on)": [[s] for s in dev],
+        "held-out sentences (never tuned on)": [[s] for s in heldout],
+        f"held-out, {len(unseen)} sentences the grammar never produces": [[s] for s in unseen],
+        NO_PAUSE: grouped(heldout),
     }
+
+
+# Stress row: the held-out dictations with no pause at all between sentences (espeak-ng runs
+# "effusion. the heart" on as one phrase), as if the radiologist never drew breath.
+NO_PAUSE = "held-out dictations run together without pauses (stress)"
+
+
+def spoken_text(name: str, sentences: list[str]) -> str:
+    """What espeak-ng is given for one clip of set ``name``."""
+    return ". ".join(sentences) if name == NO_PAUSE else as_written(sentences)
 
 
 def main() -> None:
@@ -137,17 +160,18 @@ def main() -> None:
     rows = []
     for voice in args.voices.split(","):
         cache: dict[str, dict[str, tuple[str, float, float, float]]] = {}
-        for name, texts in sets.items():
+        for name, clips in sets.items():
             tallies = {mode: Tally() for mode in MODES}
-            for text in texts:
+            for sentences in clips:
+                text = spoken_text(name, sentences)
                 if text not in cache:  # the unseen subset reuses the held-out decodes
                     audio = synthesise(text, voice=voice)
                     cache[text] = {mode: (*transcribe(core, audio, RATE_HZ, mode),
                                           audio.size / RATE_HZ) for mode in MODES}
-                ref = text.replace(" . ", " ")
+                ref = " ".join(sentences)
                 for mode, (hyp, secs, cpu, dur) in cache[text].items():
                     tallies[mode].add(ref, hyp, dur, secs, cpu)
-            rows.append((f"{name}, espeak-ng {voice}", len(texts), tallies))
+            rows.append((f"{name}, espeak-ng {voice}", len(clips), tallies))
             t = tallies
             print(f"{rows[-1][0]}: WER before {t['general'].wer:.1%} after {t['adapted'].wer:.1%} "
                   f"(CMUdict only {t['cmudict_only'].wer:.1%}) RTF {t['adapted'].rtf:.3f} "
@@ -177,7 +201,11 @@ def main() -> None:
         "Radiology audio: espeak-ng synthesis (robotic voice, no human dictation available). "
         f"Template dictations are drawn with seed {TEST_SEED} (the LM corpus uses seed "
         f"{CORPUS_SEED}); dev and held-out sentences are hand-written (`asr/sentences/`), one "
-        "clip per sentence; the held-out set was committed before any tuning and never tuned on. "
+        f"clip per sentence and {PER_DICTATION} sentences per clip in file order; the held-out "
+        "set was committed before any tuning and never tuned on. A multi-sentence clip is "
+        "synthesised from its sentences as written (capital, full stop), so espeak-ng pauses "
+        "about 0.35 s at each sentence end as it does for any text; the stress row gives it "
+        "the held-out dictations without sentence breaks (no pause at all). "
         "Before = general en-us LM and dictionary; after = radiology trigram LM "
         "(`asr/radiology.lm`) + `asr/radiology.dic`; CMUdict only = after, without the "
         "espeak-ng alternates of words the en-us dictionary already has.",

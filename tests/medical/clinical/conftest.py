@@ -11,17 +11,18 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from plugins.medical.clinical.samples.make_samples import synthesise
+from plugins.medical.clinical.samples.make_samples import as_written, synthesise
 from plugins.medical.ct.api import make_chest_phantom, write_dicom_series
 from tests.conftest import SHARED_DATA
 
 SAMPLES = Path(__file__).resolve().parents[3] / "plugins" / "medical" / "clinical" / "samples"
 LIBRIVOX_CLIP = "sense_and_sensibility_01_austen_64kb-0880"
-# The first adapted transcription builds the radiology decoder; the core currently spends
-# ~2 min of CPU on it (one search rebuild per added pronunciation), more on a loaded host.
+# Generous: the adapted decoder builds in about 1 s idle, but these jobs share the fixture
+# with a CT study and a loaded host can be many times slower.
 SPEECH_TIMEOUT = pytest.mark.timeout(1800)
 # Right 12 mm and left 10 mm solid nodules at known places (CT API phantom), and a dictation
-# that describes them (synthesised with espeak-ng when the fixture runs).
+# that describes them (synthesised with espeak-ng when the fixture runs, written as sentences
+# so espeak-ng pauses at each full stop as a dictating radiologist does).
 PLANTED = [{"diameter_mm": 12.0, "kind": "spherical", "position_mm": [-75, 5, -8]},
            {"diameter_mm": 10.0, "kind": "spherical", "position_mm": [72, 10, 12]}]
 # The coarse resolution of the CT benchmark (3 mm slices). At 2.2 x 2.2 x 4 mm the left
@@ -34,6 +35,11 @@ BODY_DICTATION = ("the gallbladder contains several small stones. there is no hy
 STUDY_DICTATION = ("there is a twelve millimeter solid nodule in the right lower lobe. "
                    "there is a ten millimeter solid nodule in the left upper lobe. "
                    "no pleural effusion or pneumothorax.")
+
+
+def _speak(text: str, path: Path) -> None:
+    """Write ``text`` (sentences joined by ". ") as an espeak-ng dictation WAV."""
+    sf.write(path, synthesise(as_written(text.split(". "))), 16000, subtype="PCM_16")
 
 
 @pytest.fixture(scope="session")
@@ -54,12 +60,12 @@ def clinical_runs(tmp_path_factory):
         volume, _ = make_chest_phantom(seed=11, nodules=PLANTED, **PHANTOM_GEOMETRY)
         write_dicom_series(volume, ct_folder, patient_id="PHANTOM-0011", shuffle_seed=3)
         study_wav = home / "study_dictation.wav"
-        sf.write(study_wav, synthesise(STUDY_DICTATION), 16000, subtype="PCM_16")
+        _speak(STUDY_DICTATION, study_wav)
         runs["ct_folder"] = ct_folder
         runs["dictation"] = run_task("medical.dictation", [SAMPLES / "dictation.wav"])
         runs["negation"] = run_task("medical.dictation", [SAMPLES / "dictation_negation.wav"])
         body_wav = home / "body_dictation.wav"
-        sf.write(body_wav, synthesise(BODY_DICTATION), 16000, subtype="PCM_16")
+        _speak(BODY_DICTATION, body_wav)
         runs["body"] = run_task("medical.dictation", [body_wav])
         runs["plain"] = run_task("medical.dictation", [SAMPLES / "dictation_negation.wav"],
                                  {"adapt": False})

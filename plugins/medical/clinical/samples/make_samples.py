@@ -23,6 +23,17 @@ CLIPS = {
 }
 
 
+def as_written(sentences: list[str]) -> str:
+    """Sentences as a report is written ("No pleural effusion. The heart is normal.").
+
+    espeak-ng only ends a sentence (and pauses, about 0.35 s at 160 wpm) at a full stop
+    followed by a capital; ``"effusion. the heart"`` runs on without a pause, and a lone
+    ``" . "`` is read out as the word "dot". Multi-sentence test audio is made from this form.
+    """
+    return " ".join(s.strip()[0].upper() + s.strip()[1:].rstrip(".") + "."
+                    for s in sentences if s.strip())
+
+
 def synthesise(text: str, voice: str = "en-us", speed_wpm: int = 160,
                rate_hz: int = 16000) -> np.ndarray:
     """Speak ``text`` with espeak-ng; float32 mono at ``rate_hz``."""
@@ -46,7 +57,8 @@ def main() -> None:
     import soundfile as sf
 
     for name, text in CLIPS.items():
-        sf.write(SAMPLES / f"{name}.wav", synthesise(text), 16000, subtype="PCM_16")
+        spoken = as_written(text.split(". "))
+        sf.write(SAMPLES / f"{name}.wav", synthesise(spoken), 16000, subtype="PCM_16")
         (SAMPLES / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
         print(name, text)
 
