@@ -70,6 +70,18 @@ ROBUSTNESS = (
      "mix": "only:fan_in=6,fan_out=6,scatter_gather=6,gather_scatter=6,bipartite=6,cycle=6"},
 )
 
+#: money on another scale than the currency defaults (a ledger in cents, in thousands,
+#: AMLSim-like unit-less values): the held-out seed 101 itself scaled, two seeds never
+#: looked at, and one scale between decades (x0.3), which the learnt power-of-ten scale
+#: does not correct: there structuring's reporting threshold sits at 3.3x its place
+SCALED = (
+    {"n": 200_000, "seed": 101, "days": 90, "mix": "", "scale": 0.01},
+    {"n": 200_000, "seed": 101, "days": 90, "mix": "", "scale": 100.0},
+    {"n": 150_000, "seed": 1003, "days": 80, "mix": "", "scale": 0.01},
+    {"n": 300_000, "seed": 1004, "days": 100, "mix": "", "scale": 100.0, "accounts": 8_000},
+    {"n": 150_000, "seed": 1005, "days": 90, "mix": "", "scale": 0.3},
+)
+
 
 def robustness(work: Path, cfg: dict) -> dict:
     """Recall and precision on one generator setting (same scoring as ``quality``)."""
@@ -77,10 +89,11 @@ def robustness(work: Path, cfg: dict) -> dict:
     from plugins.finance.aml.generator import GeneratorConfig, generate, parse_mix
     from plugins.finance.aml.models import AmlParams
 
-    csv = work / f"robust_{cfg['seed']}.csv"
+    csv = work / f"robust_{cfg['seed']}_{cfg.get('scale', 1.0):g}.csv"
     doc = generate(GeneratorConfig(n_transactions=cfg["n"], seed=cfg["seed"], days=cfg["days"],
                                    n_accounts=cfg.get("accounts"),
-                                   patterns=parse_mix(cfg["mix"], 5)), csv)
+                                   patterns=parse_mix(cfg["mix"], 5),
+                                   amount_scale=cfg.get("scale", 1.0)), csv)
     res = analyse_file(csv, AmlParams(high_risk_banks=doc["high_risk_banks"]))
     hits: dict[str, list[bool]] = {}
     for p in doc["patterns"]:
@@ -92,7 +105,10 @@ def robustness(work: Path, cfg: dict) -> dict:
     correct = sum(2 * sum(t in laundering for t in a.transactions) >= len(a.transactions)
                   for a in res.alerts)
     recall = {t: sum(v) / len(v) for t, v in hits.items()}
+    missed = sorted(t for t, r in recall.items() if r < 0.95)
     return {**cfg, "accounts_seen": res.accounts_seen, "transactions": res.transactions,
+            "amount_scale": res.amount_scale, "below_target": missed,
+            "recall_all": sum(sum(v) for v in hits.values()) / len(doc["patterns"]),
             "alerts": len(res.alerts), "precision": correct / max(1, len(res.alerts)),
             "min_recall": min(recall.values()),
             "worst": min(recall, key=recall.get), "patterns": len(doc["patterns"])}
@@ -119,7 +135,9 @@ def amlsim() -> dict | None:
     fan_in = [a for a in res.alerts if "fan_in" in a.typologies]
     out = {"wall_s": wall, "fraud": int(y.sum()), "accounts": len(y),
            "fan_in_alerts": len(fan_in),
-           "fan_in_on_fraud": sum(bool(set(a.focus_accounts) & fraud) for a in fan_in)}
+           "fan_in_on_fraud": sum(bool(set(a.focus_accounts) & fraud) for a in fan_in),
+           "amount_scale": res.amount_scale, "notes": res.notes,
+           "typology_counts": res.typology_counts}
     # node-id halves fixed before any tuning: even ids were looked at while choosing the
     # design, odd ids were held out; top 500 per half is the top 1,000 at half the size
     halves = {"": (ids >= 0, 1000), "_tune": (ids % 2 == 0, 500),
@@ -167,38 +185,41 @@ def scale(work: Path, n_tx: int) -> dict:
     return res
 
 
-def streaming(rate_per_s: float, n_tx: int) -> dict | None:
-    """Paced producer into a real Redis stream, consumed by finance.aml_stream (run_task)."""
-    try:
-        import redis
-        client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
-        client.ping()
-    except Exception as exc:  # any failure means: no Redis here, skip this figure
-        print(f"streaming: skipped, Redis unreachable ({exc})")
-        return None
-    import pandas as pd
-
+def _stream_host() -> Path:
     from core.domain import DomainPlugin
     from core.plugins import Host, build_plugin_manager, set_host
-    from core.runner import run_task
     from plugins.finance.aml import hooks
-    from plugins.finance.aml.generator import TYPOLOGIES, GeneratorConfig, generate
 
     work = Path(tempfile.mkdtemp())
     os.environ["ENCLAVE_HOME"] = str(work / "home")
     set_host(Host(build_plugin_manager(only=[], extra=(DomainPlugin("finance", (hooks,), ""),))))
-    csv = work / "stream.csv"
-    doc = generate(GeneratorConfig(n_transactions=n_tx, seed=13,
-                                   patterns={t: 3 for t in TYPOLOGIES}), csv)
-    rows = pd.read_csv(csv, header=None, skiprows=1, dtype=str).values.tolist()
+    return work
+
+
+def _redis():
+    """A client of the local Redis, or None (the streaming figures are then skipped)."""
+    try:
+        import redis
+        client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
+        client.ping()
+        return client
+    except Exception as exc:  # any failure means: no Redis here, skip this figure
+        print(f"streaming: skipped, Redis unreachable ({exc})")
+        return None
+
+
+def _through_redis(client, entries: list[dict], rate_per_s: float, params: dict
+                   ) -> tuple[dict, float]:
+    """Entries produced at ``rate_per_s`` into a fresh stream while finance.aml_stream
+    consumes it (run_task); its result and wall time."""
+    from core.runner import run_task
+
     key = f"enclave-bench-aml-{uuid.uuid4().hex[:8]}"
 
     def produce():
         start = time.perf_counter()
-        for i, r in enumerate(rows):
-            client.xadd(key, {"timestamp": r[0], "source_bank": r[1], "source_account": r[2],
-                              "target_bank": r[3], "target_account": r[4], "amount": r[7],
-                              "currency": r[8], "transaction_id": str(i + 1)})
+        for i, entry in enumerate(entries):
+            client.xadd(key, entry)
             ahead = (i + 1) / rate_per_s - (time.perf_counter() - start)
             if ahead > 0:
                 time.sleep(ahead)
@@ -208,17 +229,73 @@ def streaming(rate_per_s: float, n_tx: int) -> dict | None:
     producer.start()
     t = time.perf_counter()
     job, result = run_task("finance.aml_stream", [], {
-        "stream_key": key, "high_risk_banks": doc["high_risk_banks"], "max_seconds": 600,
-        "idle_seconds": 30})
+        "stream_key": key, "max_seconds": 600, "idle_seconds": 30, **params})
     wall = time.perf_counter() - t
     producer.join()
     client.delete(key)
     if result is None:
         raise RuntimeError(job.error)
+    return result, wall
+
+
+def amlsim_stream(rate_per_s: float) -> dict | None:
+    """AMLSim 20K_fanin200 through a real Redis stream into finance.aml_stream: split
+    fan-in alerts on labelled fraud hubs, and their latency."""
+    folder = SHARED / "amlsim" / "20K_fanin200"
+    client = _redis()
+    if not folder.is_dir() or client is None:
+        return None
+    import pandas as pd
+
+    _stream_host()
+    tx = pd.read_csv(folder / "transactions.csv")
+    entries = [{"timestamp": str(int(step) * 86_400), "source_account": str(src),
+                "target_account": str(dst), "amount": repr(float(value)),
+                "transaction_id": str(i + 1)}
+               for i, (src, dst, value, step) in enumerate(tx.itertuples(index=False))]
+    result, wall = _through_redis(client, entries, rate_per_s, {})
+    nodes = pd.read_csv(folder / "nodes.csv")
+    fraud = set(nodes.nodeid[nodes.isFraud == 1].astype(str))
+    split = [a for a in result["alerts"]
+             if a["typology"] == "fan_in" and a["explanation"].endswith("(split fan).")]
+    on_fraud = sum(a["accounts"][0] in fraud for a in split)
+    by_typology: dict[str, list[int]] = {}
+    for a in result["alerts"]:
+        by_typology.setdefault(a["typology"], [0, 0])[a["accounts"][0] in fraud] += 1
+    return {"rate_per_s": rate_per_s, "transactions": result["transactions"],
+            "alerts": len(result["alerts"]), "split_fan_in": len(split),
+            "split_fan_in_on_fraud": on_fraud, "by_typology": by_typology,
+            "p50_ms": result["latency_ms_p50"], "p95_ms": result["latency_ms_p95"],
+            "max_ms": result["latency_ms_max"], "wall_s": wall, "notes": result["notes"]}
+
+
+def streaming(rate_per_s: float, n_tx: int, amount_scale: float = 1.0) -> dict | None:
+    """Paced producer into a real Redis stream, consumed by finance.aml_stream (run_task)."""
+    client = _redis()
+    if client is None:
+        return None
+    import pandas as pd
+
+    from plugins.finance.aml.generator import TYPOLOGIES, GeneratorConfig, generate
+
+    work = _stream_host()
+    csv = work / "stream.csv"
+    doc = generate(GeneratorConfig(n_transactions=n_tx, seed=13,
+                                   patterns={t: 3 for t in TYPOLOGIES},
+                                   amount_scale=amount_scale), csv)
+    rows = pd.read_csv(csv, header=None, skiprows=1, dtype=str).values.tolist()
+    entries = [{"timestamp": r[0], "source_bank": r[1], "source_account": r[2],
+                "target_bank": r[3], "target_account": r[4], "amount": r[7],
+                "currency": r[8], "transaction_id": str(i + 1)} for i, r in enumerate(rows)]
+    result, wall = _through_redis(client, entries, rate_per_s,
+                                  {"high_risk_banks": doc["high_risk_banks"]})
     laundering = {t for p in doc["patterns"] for t in p["transactions"]}
     got = {(t, a["typology"]) for a in result["alerts"] for t in a["transactions"]}
-    found = sum(any((t, p["typology"]) in got for t in p["transactions"])
-                for p in doc["patterns"])
+    per: dict[str, list[bool]] = {}
+    for p in doc["patterns"]:
+        per.setdefault(p["typology"], []).append(
+            any((t, p["typology"]) in got for t in p["transactions"]))
+    found = sum(sum(v) for v in per.values())
     correct = sum(2 * sum(t in laundering for t in a["transactions"]) >= len(a["transactions"])
                   for a in result["alerts"])
     return {"pattern_recall": found / len(doc["patterns"]),
@@ -226,7 +303,9 @@ def streaming(rate_per_s: float, n_tx: int) -> dict | None:
             "rate_per_s": rate_per_s, "transactions": result["transactions"],
             "alerts": len(result["alerts"]), "p50_ms": result["latency_ms_p50"],
             "p95_ms": result["latency_ms_p95"], "max_ms": result["latency_ms_max"],
-            "wall_s": wall, "stopped": result["stopped_because"]}
+            "wall_s": wall, "stopped": result["stopped_because"],
+            "amount_scale": result["amount_scale"], "missed": {
+                t: f"{len(v) - sum(v)}/{len(v)}" for t, v in per.items() if not all(v)}}
 
 
 def main() -> None:
@@ -278,6 +357,28 @@ def main() -> None:
               "1.00 / 0.83; the causes were diagnosed on dev seeds 818 and 919 with the same "
               "settings).", ""]
 
+    print("== money on another scale ==")
+    lines += ["## Money on another scale (amount thresholds follow the file)",
+              "The generator's `--amount-scale` multiplies every amount (background, patterns, "
+              "the structuring amounts just under 10,000). The detectors learn the file's money "
+              "scale (the power of ten nearest its 95th-percentile amount / 3,000) and multiply "
+              "every amount threshold by it; `amount_scale=1` pins the stated amounts.", "",
+              "| seed | amounts x | transactions | learnt scale | patterns | alerts | all-pattern "
+              "recall | lowest typology recall | typologies below 0.95 | alert precision |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for cfg in SCALED if not args.quick else SCALED[:2]:
+        r = robustness(work, cfg)
+        print(json.dumps(r))
+        lines.append(f"| {r['seed']} | {r['scale']:g} | {r['transactions']:,} | "
+                     f"{r['amount_scale']:g} | {r['patterns']} | {r['alerts']} | "
+                     f"{r['recall_all']:.2f} | {r['min_recall']:.2f} ({r['worst']}) | "
+                     f"{', '.join(r['below_target']) or '—'} | {r['precision']:.2f} |")
+    lines += ["", "Seed 101 is the held-out quality seed above, here scaled (same patterns, so "
+              "the figures must match its unscaled row); 1003 and 1004 were never looked at "
+              "before this run. x0.3 lies between decades, where the learnt power-of-ten scale "
+              "does not correct: the reporting threshold is then 3.3x off the structuring "
+              "amounts (pin `amount_scale` or set the thresholds for such a ledger).", ""]
+
     print("== AMLSim 20K_fanin200 ==")
     a = amlsim()
     if a:
@@ -303,6 +404,8 @@ def main() -> None:
                   f"fan-in alerts: {a['fan_in_alerts']}, of which {a['fan_in_on_fraud']} centre "
                   "on a labelled fraud account (the sample has 200 fan-in patterns; about 43 "
                   "show a single payer within the 150 steps and cannot look like a fan).", "",
+                  f"Alerts per typology: {a['typology_counts']}. Learnt money scale "
+                  f"{a['amount_scale']:g}; notes: " + " ".join(a["notes"]), "",
                   f"Analysis wall time {a['wall_s']:.1f} s.", ""]
 
     if not args.skip_scale:
@@ -328,19 +431,42 @@ def main() -> None:
               "| producer rate | transactions | alerts | p50 | p95 | max | target p95 | "
               "pattern recall | alert precision |",
               "|---|---|---|---|---|---|---|---|---|"]
-    for rate in (200.0, 1000.0):
-        st = streaming(rate, 20_000 if not args.quick else 5_000)
+    missed_lines = []
+    for rate, factor in ((200.0, 1.0), (1000.0, 1.0), (1000.0, 100.0)):
+        st = streaming(rate, 20_000 if not args.quick else 5_000, factor)
         if st is None:
             lines.append("| skipped: Redis unreachable | | | | | | |")
             break
         print(json.dumps(st, indent=1))
-        lines.append(f"| {rate:.0f}/s | {st['transactions']:,} | {st['alerts']} | "
+        label = f"{rate:.0f}/s" + (f", amounts x{factor:g}" if factor != 1 else "")
+        lines.append(f"| {label} | {st['transactions']:,} | {st['alerts']} | "
                      f"{st['p50_ms']:.1f} ms | {st['p95_ms']:.1f} ms | {st['max_ms']:.1f} ms | "
                      f"≤ 500 ms | {st['pattern_recall']:.2f} | {st['alert_precision']:.2f} |")
+        missed_lines.append(f"{label}: learnt scale {st['amount_scale']:g}, missed "
+                            + (", ".join(f"{t} {m}" for t, m in st["missed"].items()) or "none"))
     lines += ["", "Streaming recall counts a pattern found when an alert of its typology "
               "contains one of its transactions; fan, gather-scatter and bipartite stay silent "
-              "during the first 7 days of stream time (warm-up), so patterns there are missed "
-              "by design.", ""]
+              "during the first 7 days of stream time (warm-up), and the amount rules during "
+              "the first 200 transactions (while the money scale is learnt), so patterns "
+              "there are missed by design. Precision is lower than the batch path's: the "
+              "stream judges a payroll's first pay day without the months that follow (the "
+              "batch path sees the same employees paid again and calls it business).", "",
+              *[f"- {m}" for m in missed_lines], ""]
+    print("== AMLSim through a Redis stream ==")
+    sim = amlsim_stream(2_000.0)
+    if sim:
+        print(json.dumps(sim, indent=1))
+        typ = ", ".join(f"{t} {v[1]}/{v[0] + v[1]}" for t, v in sorted(sim["by_typology"].items()))
+        lines += ["## AMLSim 20K_fanin200 through finance.aml_stream (real Redis stream)",
+                  f"{sim['transactions']:,} transactions produced at {sim['rate_per_s']:,.0f}/s; "
+                  f"latency from reading the entry to the alert stored: p50 "
+                  f"{sim['p50_ms']:.1f} ms, p95 {sim['p95_ms']:.1f} ms, max {sim['max_ms']:.1f} ms "
+                  f"(wall {sim['wall_s']:.0f} s).", "",
+                  f"Split fan-in alerts: {sim['split_fan_in']}, of which "
+                  f"{sim['split_fan_in_on_fraud']} centre on a labelled fraud account (the batch "
+                  "path: see the fan-in figure above). Alerts centred on a fraud account / all, "
+                  f"per typology: {typ}.", "",
+                  "Notes the stream reported: " + " ".join(sim["notes"]), ""]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
