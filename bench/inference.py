@@ -182,8 +182,11 @@ def bench_int8(texts: list[str]) -> dict:
         encoder = TextEncoder(path, role(precision, compiled=True))
         started = time.perf_counter()
         encoder.compiled.wait(timeout=600)
-        encoders[f"{precision} compiled"] = encoder
         compile_s[precision] = time.perf_counter() - started
+        if encoder.outcome.note.endswith("compiled"):
+            encoders[f"{precision} compiled"] = encoder
+        else:  # the check kept the eager model (logged why): no compiled row to time
+            compile_s[f"{precision}, not kept"] = compile_s.pop(precision)
     out = {"drift_check": {k: e.outcome.note for k, e in encoders.items() if k != "fp32"},
            "compile_s": compile_s,
            "mb": {k: e.size_mb() for k, e in encoders.items() if "compiled" not in k},
@@ -301,6 +304,46 @@ def batching_section(title: str, b: dict, clients: int) -> list[str]:
     return lines
 
 
+def precision_section(q: dict, n_texts: int) -> list[str]:
+    """Markdown lines of section 2 (reduced precisions against fp32)."""
+    reduced = list(q["mean_cosine"])
+    lines = ["", f"## 2. {', '.join(reduced)} vs fp32 MiniLM (median ms per call)", "",
+              "| batch | fp32 (ms) | " + " | ".join(f"{k} on {q['device'][k]} (ms) | "
+                                                   f"{k} speed-up" for k in reduced) + " |",
+              "|---:|---:|" + "---:|---:|" * len(reduced)]
+    for batch in (1, 16):
+        t = q[f"batch{batch}"]
+        lines.append(f"| {batch} | {t['fp32']:.1f} | " + " | ".join(
+            f"{t[k]:.1f} | {t['fp32'] / t[k]:.2f}x" for k in reduced) + " |")
+    lines += ["", f"Mean cosine against fp32 over {min(256, n_texts)} sentences: "
+              + ", ".join(f"{k} **{q['mean_cosine'][k]:.4f}**" for k in reduced)
+              + " (int8 target >= 0.99 with >= 1.8x at batch 1). Weights: "
+              + ", ".join(f"{k} {mb:.1f} MB" for k, mb in q["mb"].items())
+              + ". Calibration checks: "
+              + "; ".join(f"{note}" for note in q["drift_check"].values()) + ". "
+              + "Background torch.compile took "
+              + ", ".join(f"{s:.0f} s ({k})" for k, s in q["compile_s"].items())
+              + " (served eager meanwhile)."]
+    return lines
+
+
+def loads_section(ld: dict) -> list[str]:
+    """Markdown lines of section 3 (cold loads and sharing)."""
+    lines = ["", "## 3. Cold load and sharing", "",
+              "| role | load in a warm process (s) | fresh process: import core.inference + first load, incl. torch/transformers imports (s) "
+              "| resident (MB, weights) | process RSS delta (MB) |",
+              "|---|---:|---:|---:|---:|"]
+    for role in ("embedder", "asr"):
+        r = ld[role]
+        imports_s, load_s = r["fresh"]
+        lines.append(f"| {role} | {r['load_s']:.2f} | {imports_s:.1f} + {load_s:.1f} | "
+                     f"{r['resident_mb']:.1f} | {r['rss_delta_mb']:.1f} |")
+    lines += ["", f"Second role mapped to the same MiniLM (`clause_embedder`): first request "
+              f"{ld['shared']['first_request_ms']:.0f} ms, encoder loads in the process: "
+              f"{ld['shared']['encoder_loads']} (1 = not reloaded)."]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=64)
@@ -311,7 +354,11 @@ def main() -> None:
     parser.add_argument("--max-batch-size", type=int, default=32)
     parser.add_argument("--max-wait-ms", type=float, default=5.0)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--sections", default="1,2,3",
+                        help="which sections to run (1 batching, 2 precision, 3 loads); the "
+                             "others are kept from the existing results file")
     args = parser.parse_args()
+    sections = {int(x) for x in args.sections.split(",")}
     import torch
     torch.set_num_threads(args.torch_threads)
 
@@ -333,44 +380,17 @@ def main() -> None:
     short = [" ".join(t.split()[:6]) for t in texts]
     for title, sample in (("contract sentences (6-60 words)", texts),
                           ("query-sized texts (first 6 words of each sentence)", short)):
+        if 1 not in sections:
+            break
         lines += batching_section(title, bench_batching(sample, args.clients,
                                                         args.requests_per_client, settings),
                                   args.clients)
 
 
-    q = bench_int8(texts)
-    reduced = [k for k in q["mean_cosine"]]
-    lines += ["", f"## 2. {', '.join(reduced)} vs fp32 MiniLM (median ms per call)", "",
-              "| batch | fp32 (ms) | " + " | ".join(f"{k} on {q['device'][k]} (ms) | "
-                                                   f"{k} speed-up" for k in reduced) + " |",
-              "|---:|---:|" + "---:|---:|" * len(reduced)]
-    for batch in (1, 16):
-        t = q[f"batch{batch}"]
-        lines.append(f"| {batch} | {t['fp32']:.1f} | " + " | ".join(
-            f"{t[k]:.1f} | {t['fp32'] / t[k]:.2f}x" for k in reduced) + " |")
-    lines += ["", f"Mean cosine against fp32 over {min(256, len(texts))} sentences: "
-              + ", ".join(f"{k} **{q['mean_cosine'][k]:.4f}**" for k in reduced)
-              + " (int8 target >= 0.99 with >= 1.8x at batch 1). Weights: "
-              + ", ".join(f"{k} {mb:.1f} MB" for k, mb in q["mb"].items())
-              + ". Calibration checks: "
-              + "; ".join(f"{note}" for note in q["drift_check"].values()) + ". "
-              + "Background torch.compile took "
-              + ", ".join(f"{s:.0f} s ({k})" for k, s in q["compile_s"].items())
-              + " (served eager meanwhile)."]
-
-    ld = bench_loads()
-    lines += ["", "## 3. Cold load and sharing", "",
-              "| role | load in a warm process (s) | fresh process: import core.inference + first load, incl. torch/transformers imports (s) "
-              "| resident (MB, weights) | process RSS delta (MB) |",
-              "|---|---:|---:|---:|---:|"]
-    for role in ("embedder", "asr"):
-        r = ld[role]
-        imports_s, load_s = r["fresh"]
-        lines.append(f"| {role} | {r['load_s']:.2f} | {imports_s:.1f} + {load_s:.1f} | "
-                     f"{r['resident_mb']:.1f} | {r['rss_delta_mb']:.1f} |")
-    lines += ["", f"Second role mapped to the same MiniLM (`clause_embedder`): first request "
-              f"{ld['shared']['first_request_ms']:.0f} ms, encoder loads in the process: "
-              f"{ld['shared']['encoder_loads']} (1 = not reloaded)."]
+    if 2 in sections:
+        lines += precision_section(bench_int8(texts), len(texts))
+    if 3 in sections:
+        lines += loads_section(bench_loads())
     load_after = os.getloadavg()
     lines += ["", f"Load average at end {load_after[0]:.1f}.", "", "## Reading these figures", "",
               "- When the box is shared with other jobs, the 'CPU cores obtained' column "
@@ -392,11 +412,31 @@ def main() -> None:
               "- 'load in a warm process' has torch/transformers already imported and the "
               "weights in the page cache; the fresh-process column is what a new worker pays."]
     text = "# Inference core (bench/inference.py)\n\n" + "\n".join(lines) + "\n"
+    if sections != {1, 2, 3} and RESULTS.is_file():
+        text = spliced(RESULTS.read_text(), text, sections)
     print(text)
     if not args.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(text)
         print(f"written to {RESULTS}")
+
+
+def spliced(old: str, new: str, sections: set[int]) -> str:
+    """The previous results with the re-run ``sections`` (their ``## N.`` blocks) replaced.
+
+    A partial run (``--sections 2``) must not drop the figures of the sections it skipped;
+    the header line and the notes at the end come from the new run.
+    """
+    def blocks(text: str) -> list[str]:
+        return re.split(r"(?m)^(?=## )", text)
+
+    fresh = {b for b in blocks(new)[1:] if re.match(r"## [123]\.", b)}
+    kept = [b for b in blocks(old)[1:] if re.match(r"## [123]\.", b)
+            and int(b[3]) not in sections]
+    numbered = sorted([*kept, *fresh], key=lambda b: int(b[3]))
+    head, *rest = blocks(new)
+    tail = [b for b in rest if not re.match(r"## [123]\.", b)]
+    return head + "".join(numbered) + "".join(tail)
 
 
 if __name__ == "__main__":

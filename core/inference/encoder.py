@@ -23,6 +23,7 @@ from core.inference.precision import (
     cast,
     checked_on_cpu,
     choose_device,
+    compiled_drift_bound,
     mean_cosine,
     quantize_checked,
 )
@@ -78,6 +79,7 @@ class TextEncoder:
             self.model = cast(model, role.precision, device)
             self.outcome = PrecisionOutcome(role.precision, device)
         self.device = self.outcome.device
+        self.max_drift = float(role.max_drift)
         self.compiled = threading.Event()  # set once the compile attempt has finished
         if role.compile:
             threading.Thread(target=self._compile_in_background, args=(role.name,),
@@ -91,8 +93,11 @@ class TextEncoder:
         Inductor fuses the many small elementwise steps (per-token int8 quantize/dequantize,
         GELU, layer norm) that dominate a CPU forward pass: int8 MiniLM for one sentence runs
         ~2x faster compiled. Compiling takes 15-60 s of CPU, so requests are served by the
-        eager model meanwhile; the compiled one is kept only if it matches the eager one on
-        the calibration sample (batch of one and of many: both shapes get compiled here).
+        eager model meanwhile; the compiled one is kept only if, on the calibration sample
+        (batch of one and of many: both shapes get compiled here), its distance from the
+        eager model plus the eager model's own drift from fp32 stays within ``max_drift``
+        (``compiled_drift_bound``): inductor fuses int8 rounding steps differently, so a
+        compiled int8 model is not bit-equal to its eager self, only as close to fp32.
         """
         try:
             import torch
@@ -102,9 +107,11 @@ class TextEncoder:
             rows = self._forward(compiled, texts)
             single = self._forward(compiled, texts[:1])
             drift = 1.0 - min(mean_cosine(eager_rows, rows), mean_cosine(eager_rows[:1], single))
-            if drift > 1e-3:
-                log.warning("model role %s: compiled model differs from eager (1 - cosine %.4f);"
-                            " keeping eager", role_name, drift)
+            bound = compiled_drift_bound(self.outcome.drift or 0.0, drift)
+            if bound > self.max_drift:
+                log.warning("model role %s: compiled model differs from eager (1 - cosine %.4f;"
+                            " bound on drift from fp32 %.4f > max_drift %.4f); keeping eager",
+                            role_name, drift, bound, self.max_drift)
                 return
             self.model = compiled
             note = "; ".join(n for n in (self.outcome.note, "compiled") if n)

@@ -116,7 +116,7 @@ def test_int8_linear_is_batch_invariant_and_close_to_fp32(monkeypatch, onednn: b
 
     from core.inference import precision
 
-    if onednn and not precision._onednn_int8_available():
+    if onednn and not precision._onednn_int8_exact():
         pytest.skip("torch has no oneDNN int8 Linear on this machine")
     monkeypatch.setattr(precision, "_onednn_int8_available", lambda: onednn)
     monkeypatch.setattr(precision, "_INT8_LINEAR", None)  # rebuild the class for this kernel
@@ -183,3 +183,32 @@ def test_bf16_on_cpu_is_drift_checked_and_refused_past_max_drift() -> None:
     finally:
         for core in cores.values():
             core.shutdown()
+
+
+def test_compiled_drift_bound_never_undershoots_the_real_drift() -> None:
+    """The compile check's bound holds for mean drifts of random nearby embeddings."""
+    from core.inference.precision import compiled_drift_bound, mean_cosine
+
+    rng = np.random.default_rng(5)
+    for scale_a, scale_b in ((0.05, 0.05), (0.2, 0.01), (0.01, 0.3)):
+        fp32 = rng.normal(size=(64, 384))
+        eager = fp32 + scale_a * rng.normal(size=fp32.shape)
+        compiled = eager + scale_b * rng.normal(size=fp32.shape)
+        d_eager, d_compiled = 1 - mean_cosine(fp32, eager), 1 - mean_cosine(eager, compiled)
+        real = 1 - mean_cosine(fp32, compiled)
+        bound = compiled_drift_bound(d_eager, d_compiled)
+        assert real <= bound + 1e-12
+        assert bound < 4 * max(d_eager, d_compiled)  # tight enough to be a useful check
+    assert compiled_drift_bound(0.0, 0.0) == 0.0
+
+
+def test_onednn_int8_kernel_is_chosen_only_when_measured_faster(monkeypatch) -> None:
+    """The packed oneDNN kernel needs AMX to be fast; elsewhere torch._int_mm serves."""
+    from core.inference import precision
+
+    if not precision._onednn_int8_exact():
+        pytest.skip("torch has no oneDNN int8 Linear on this machine")
+    monkeypatch.setattr(precision, "_onednn_int8_faster", lambda: False)
+    assert precision._onednn_int8_available() is False
+    monkeypatch.setattr(precision, "_onednn_int8_faster", lambda: True)
+    assert precision._onednn_int8_available() is True
