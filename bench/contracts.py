@@ -29,6 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 # bench/queue.py would shadow the standard library's queue module (joblib needs it).
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(REPO))
+
+from bench.notes import with_notes  # noqa: E402
+
 CUAD = Path(os.environ.get("ENCLAVE_SHARED_DATA", REPO.parent / "shared" / "data")) / "cuad"
 RESULTS = REPO / "bench" / "results" / "contracts.md"
 
@@ -418,31 +421,14 @@ def main() -> None:
     if pdf["failed"]:
         md += ["## Failed PDFs", "", *[f"- {f}" for f in pdf["failed"]], ""]
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else ""
-    RESULTS.write_text(with_notes("\n".join(md), old), encoding="utf-8")
+    RESULTS.write_text(with_notes("\n".join(md), old, _GENERATED_SECTIONS),
+                       encoding="utf-8")
     print(f"wrote {RESULTS}")
 
 
-NOTES_MARK = "<!-- hand-written notes: everything below this line is kept by bench/contracts.py -->"
+# sections this script writes; any other "## " section of an old results file is a note
 _GENERATED_SECTIONS = ("## 5-fold cross-validated clause presence per CUAD category",
                        "## Failed PDFs")
-
-
-def with_notes(generated: str, old: str) -> str:
-    """The generated tables followed by the hand-written notes of the previous results file.
-
-    Notes (how names are scored, what changed and why) are written by people between runs;
-    a re-run must not drop them. They are what follows ``NOTES_MARK``; in a file written
-    before the mark existed, every ``## `` section this script does not generate.
-    """
-    if NOTES_MARK in old:
-        notes = old.split(NOTES_MARK, 1)[1].strip("\n")
-    else:
-        sections = re.split(r"(?m)^(?=## )", old)[1:]
-        notes = "".join(sec for sec in sections
-                        if not sec.startswith(_GENERATED_SECTIONS)).strip("\n")
-    if not notes:
-        return generated.rstrip("\n") + "\n"
-    return f"{generated.rstrip()}\n\n{NOTES_MARK}\n\n{notes}\n"
 
 
 if __name__ == "__main__":

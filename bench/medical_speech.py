@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from bench.notes import with_notes  # noqa: E402
 from plugins.medical.clinical.asr.build import (  # noqa: E402
     CORPUS_SEED,
     CORPUS_SENTENCES,
@@ -230,7 +231,8 @@ def main() -> None:
               + ", ".join(f"{mode} {secs:.1f} s" for mode, secs in builds.items())
               + " (the first also loads the acoustic model)."]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+    args.out.write_text(with_notes("\n".join(lines), old), encoding="utf-8")
     print("\n".join(lines))
 
 
