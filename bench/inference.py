@@ -6,7 +6,7 @@
    Targets (issue 4): >= 5x the naive throughput with p95 <= 300 ms.
 2. int8 (dynamic, per-channel weights, per-token activations) against fp32 MiniLM at batch
    1 and 16: speed ratio and mean cosine over real sentences. Target: >= 1.8x at batch 1
-   with mean cosine >= 0.99. On a CPU with bf16 matrix units (AMX-BF16 / AVX512-BF16),
+   with mean cosine >= 0.99. On a CPU with bf16 matrix instructions (AMX-BF16 or AVX512-BF16),
    bf16 is measured beside them; on a CUDA GPU, fp16 and bf16.
 3. Cold load time and resident memory per role; a second role mapped to the same model
    does not load it again.
@@ -401,14 +401,15 @@ def main() -> None:
               "saves per-call overhead (large for short texts, small for 35-token sentences): "
               "closed-loop latency is at least clients x CPU-per-request / cores, which puts "
               "5x / 300 ms at 64 clients out of reach of batching alone on 2 cores. That is "
-              "why the packaged embedder's default precision is `auto`: on a CPU with bf16 "
-              "matrix units (AMX-BF16 / AVX512-BF16) the core serves it bf16, elsewhere int8 "
+              "why the packaged embedder's default precision is `auto`: on a CPU with AMX-BF16 "
+              "tiles the core serves it bf16, elsewhere int8 "
               "(either refused, with fp32 serving instead, if drift against fp32 on the "
               "calibration sample passes `max_drift`), which cuts the per-token work itself; "
               "and it cuts each batch into forward passes of similar real token counts "
-              "(`max_batch_tokens`) so little work is spent on padding. int8 wins at batch 1 "
-              "(its elementwise quantize/dequantize steps are per call), bf16 on batches. On "
-              "a GPU `auto` means fp16.",
+              "(`max_batch_tokens`) so little work is spent on padding. Which reduced "
+              "precision is faster depends on the CPU (section 2 measures both where bf16 "
+              "runs): on an Intel AMX CPU bf16 won on batches, on an AMD EPYC with AVX512-BF16 "
+              "and no AMX int8 won at every batch size. On a GPU `auto` means fp16.",
               "- 'load in a warm process' has torch/transformers already imported and the "
               "weights in the page cache; the fresh-process column is what a new worker pays."]
     text = "# Inference core (bench/inference.py)\n\n" + "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import UserError
 from core.inference import InferenceCore, LinearHead, RoleSpec
-from core.inference.precision import cpu_native_bf16, cuda_available
+from core.inference.precision import cpu_amx_bf16, cpu_native_bf16, cuda_available
 
 PARAPHRASE = ("The supplier may end the contract with ninety days written notice.",
               "Either party can terminate this agreement by giving 90 days notice in writing.")
@@ -101,7 +101,7 @@ def test_default_precision_on_cpu_is_reduced_close_to_fp32_and_smaller(
         assert cosine.min() > 0.99
         rows = {r["role"]: r for r in minilm_core.status()}
         fp32_rows = {r["role"]: r for r in core.status()}
-        expected = "bf16" if cpu_native_bf16() else "int8"
+        expected = "bf16" if cpu_amx_bf16() else "int8"
         assert rows["embedder"]["precision"] == expected
         assert rows["embedder"]["device"] == "cpu" and "drift" in rows["embedder"]["note"]
         assert fp32_rows["embedder"]["precision"] == "fp32"
@@ -150,8 +150,12 @@ def test_auto_is_bf16_only_on_a_cpu_with_bf16_units(monkeypatch, native: bool) -
     from core.inference import precision
 
     monkeypatch.setattr(precision, "cpu_native_bf16", lambda: native)
+    monkeypatch.setattr(precision, "cpu_amx_bf16", lambda: native)
     assert precision.resolve_precision("auto", "auto", "embedder") == ("bf16" if native
                                                                        else "int8")
+    # AVX512-BF16 without AMX tiles: bf16 allowed when pinned, but auto stays int8 (faster)
+    monkeypatch.setattr(precision, "cpu_amx_bf16", lambda: False)
+    assert precision.resolve_precision("auto", "cpu", "embedder") == "int8"
     assert precision.resolve_precision("auto", "cpu", "llm") == "fp32"
     if native:
         assert precision.choose_device("auto", "bf16", "embedder") == "cpu"
