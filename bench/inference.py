@@ -392,7 +392,10 @@ def main() -> None:
     if 3 in sections:
         lines += loads_section(bench_loads())
     load_after = os.getloadavg()
-    lines += ["", f"Load average at end {load_after[0]:.1f}.", "", "## Reading these figures", "",
+    lines += ["", "## Reading these figures", "",
+              f"- Load average at the end of this run {load_after[0]:.1f}"
+              + (f" (sections {args.sections} re-run; the others are kept from an earlier "
+                 "run)." if sections != {1, 2, 3} else "."),
               "- When the box is shared with other jobs, the 'CPU cores obtained' column "
               "shows how much of it each path got; wall-clock throughput then partly measures "
               "the scheduler's share, and the CPU-time-per-request ratio is the fairer measure "
@@ -431,10 +434,10 @@ def spliced(old: str, new: str, sections: set[int]) -> str:
     def blocks(text: str) -> list[str]:
         return re.split(r"(?m)^(?=## )", text)
 
-    fresh = {b for b in blocks(new)[1:] if re.match(r"## [123]\.", b)}
+    fresh = [b for b in blocks(new)[1:] if re.match(r"## [123]\.", b)]
     kept = [b for b in blocks(old)[1:] if re.match(r"## [123]\.", b)
             and int(b[3]) not in sections]
-    numbered = sorted([*kept, *fresh], key=lambda b: int(b[3]))
+    numbered = sorted([*kept, *fresh], key=lambda b: int(b[3]))  # stable: run order kept
     head, *rest = blocks(new)
     tail = [b for b in rest if not re.match(r"## [123]\.", b)]
     return head + "".join(numbered) + "".join(tail)
