@@ -1,6 +1,7 @@
 """Benchmark finance.contract on the CUAD PDFs: speed, OCR, memory, field accuracy, CV figures.
 
     .venv/bin/python bench/contracts.py [--limit N] [--ocr-pages N] [--no-write]
+    .venv/bin/python bench/contracts.py --texts-only   # field figures on the texts
 
 Figures (each printed with its unit and what it is compared with):
 - end-to-end text pages/s through core.runner.run_task on ../shared/data/cuad/pdf (target >= 3);
@@ -342,7 +343,19 @@ def main() -> None:
                              "(its ENCLAVE_HOME) instead of running the PDFs again")
     parser.add_argument("--peak-rss-mb", type=float, default=None,
                         help="with --summarise-home: the earlier run's peak RSS (VmHWM), MB")
+    parser.add_argument("--texts-only", action="store_true",
+                        help="only the field figures on the 399 CUAD texts and the party "
+                             "halves (seconds; no PDFs, OCR or CV; writes nothing)")
     args = parser.parse_args()
+    if args.texts_only:
+        texts, halves = bench_texts()
+        for name, got, target in texts:
+            print(f"{name}: CUAD texts {got} (target {target})")
+        for half, score in halves.items():
+            rows = score.rows()[2:]
+            print(f"parties on the {half} half of the texts: found {rows[0][1]}, "
+                  f"precision {rows[1][1]}")
+        return
     os.environ.setdefault("ENCLAVE_HOME", tempfile.mkdtemp(prefix="enclave-bench-"))
     os.environ.setdefault("ENCLAVE_PLUGINS", "finance")
 

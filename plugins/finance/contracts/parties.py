@@ -64,22 +64,32 @@ _GENERIC_ROLES = {"agreement", "contract", "effective date", "parties", "party",
 _PREAMBLE_END = re.compile(r"\b(?:WHEREAS|Whereas|W I T N E S S E T H|RECITALS|Recitals|BACKGROUND|"
                            r"Background|NOW,? THEREFORE|(?i:agree\s+as\s+follows)|IT IS AGREED|"
                            r"1\.\s+DEFINITIONS|TABLE\s+OF\s+CONTENTS|Table\s+of\s+Contents)")
-# "by and between", "among"; "This Agreement is entered into by A ("Transporter") and B"
+# "by and between", "among"; "This Agreement is entered into by A ("Transporter") and B";
+# a letter agreement: "... hereby confirm their agreement with Charles Webb & Company"
 _OPENING = re.compile(r"\b(?:between|among)\b|\b(?:entered\s+into|made|executed)\s+by\b"
-                      r"(?!\s+and\b)", re.IGNORECASE)
+                      r"(?!\s+and\b)|\b(?:their|its|our)\s+agreement\s+with\b(?=\s+(?-i:[A-Z]))",
+                      re.IGNORECASE)
+
+
+_CONTENTS = re.compile(r"\b(?:TABLE\s+OF\s+CONTENTS|Table\s+of\s+Contents|INDEX\s+TO\s+[A-Z]+)")
+# the sentence that opens the agreement proper, after the contents of a franchise agreement
+_AGREEMENT_OPENS = re.compile(r"\b(?:made|entered\s+into|executed)\b[^.;]{0,300}?\b(?:between|"
+                              r"among)\b", re.IGNORECASE)
+CONTENTS_SEARCH_CHARS = 30000  # how far past a table of contents the preamble is looked for
 
 
 def parties(text: str) -> list[Found]:
     """Parties named in the preamble, each value {"name", "role"} (role may be None)."""
-    head = text[:PREAMBLE_CHARS]
-    m = re.search(r"\b(?:between|among)\b", head, re.IGNORECASE)
-    start = m.end() if m else 0
+    begin = _preamble_start(text)
+    head = text[:begin + PREAMBLE_CHARS]
+    m = re.search(r"\b(?:between|among)\b", head[begin:], re.IGNORECASE)
+    start = begin + m.end() if m else begin
     stop = _PREAMBLE_END.search(head, start)
     window_end = stop.start() if stop else min(len(head), start + 1500)
     defined = {name_key(rm.group("role")) for rm in _ROLE.finditer(head)}
     sentence: list[Found] = []
     read_to = 0
-    for opening in _OPENING.finditer(head):
+    for opening in _OPENING.finditer(head, begin):
         if opening.start() < read_to:
             continue
         read_to = _party_sentence_end(text, head, opening.end())
@@ -90,7 +100,8 @@ def parties(text: str) -> list[Found]:
     if not sentence:
         # no "between" before the parties: "JSC NOC KazakhOil, hereinafter referred to as the
         # "Company", ... and JSC Karakudukmunay, hereinafter ...": read the first role's paragraph
-        roles = [r for r in (*_ROLE.finditer(head), *_ROLE_HEREINAFTER.finditer(head))
+        roles = [r for r in (*_ROLE.finditer(head, begin),
+                           *_ROLE_HEREINAFTER.finditer(head, begin))
                  if _role_group(r).strip().lower() not in _GENERIC_ROLES]
         if roles:
             role = min(roles, key=lambda r: r.start())
@@ -110,6 +121,25 @@ def parties(text: str) -> list[Found]:
     found = found[:MAX_PARTIES]
     found += listed_parties(text, len(head), found)[:MAX_SIGNATURE_PARTIES]
     return found + signature_parties(text, found)[:MAX_SIGNATURE_PARTIES]
+
+
+def _preamble_start(text: str) -> int:
+    """Where the preamble begins: 0, or past a table of contents that fills the first page.
+
+    A franchise agreement may open with pages of contents and only then say "AGREEMENT made
+    ... by and between Kiosk Concepts, Inc. ... and ..."; a title page that names the parties
+    before its contents ("between A and B", then the contents) keeps the start at 0.
+    """
+    head = text[:PREAMBLE_CHARS]
+    contents = _CONTENTS.search(head)
+    if not contents or _OPENING.search(head, 0, contents.start()):
+        return 0
+    opens = _AGREEMENT_OPENS.search(text, contents.end(), contents.end() + CONTENTS_SEARCH_CHARS)
+    if not opens:
+        return 0
+    # from the paragraph before the opening sentence, which may hold the title and names
+    blank = text.rfind("\n\n", max(contents.end(), opens.start() - 600), opens.start())
+    return blank + 2 if blank >= 0 else max(contents.end(), opens.start() - 600)
 
 
 def _party_sentence_end(text: str, head: str, start: int) -> int:
@@ -233,7 +263,8 @@ def _sentence_parties(text: str, start: int, end: int, defined: set[str]) -> lis
                            and name_start == pos])
         elif chunks:  # a description running on ("organized and existing under ...")
             chunks[-1][2] = sep_start
-        after_and = re.fullmatch(r",?\s+(?:and|AND)\s+", text[sep_start:sep_end]) is not None
+        # ", AND" lists the next party; a bare "AND" may sit inside a name (IGER)
+        after_and = re.fullmatch(r"\s+(?:and|AND)\s+", text[sep_start:sep_end]) is not None
         pos = sep_end
     found: list[Found] = []
     for i, (name_start, name_end, chunk_end, _) in enumerate(chunks):

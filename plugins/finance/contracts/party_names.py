@@ -179,6 +179,12 @@ _NUMBER_BEFORE = re.compile(r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d{3,6},?[ \t]+$")
 THING_ROLE = re.compile(r"(?:^|\s)(?:Law|Act|Plan|Rules?|Regulations?|Code|Date|Program|Policy|"
                          r"Platform|Content|Project|Offering|Conversion|Shares|Stock|Marks?|"
                          r"Territory|Products?|Services?)$", re.IGNORECASE)
+# "with respect to the Common Stock of Spring Bank Pharmaceuticals, Inc.": the issuer of the
+# securities a joint filing is about, not a party to it
+_SECURITIES_OF = re.compile(r"\b(?i:stock|shares|securities|notes|units|warrants)[ \t]+of[ \t]+"
+                            r"(?:the[ \t]+)?(?:[A-Z][\w.&\-]*[ \t]+){0,4}$")
+_SECURITIES_NAME = re.compile(r"(?:(?:Common|Preferred|Ordinary|Class[ \t]+[A-Z])[ \t]+)?"
+                              r"(?:Stock|Shares|Securities|Notes|Units|Warrants)[ \t]+of\b")
 _ROLE_AT_ONCE = re.compile(r"[ \t,]*\(\s*(?:the\s+)?[\"“”'‘’]+(?P<role>[^\"“”'‘’]{1,60})"
                            r"[\"“”'‘’]+")
 
@@ -190,7 +196,8 @@ def mentioned_not_party(text: str, start: int, end: int, name: str) -> bool:
     its parties; their shape around the name gives them away.
     """
     before = text[max(0, start - 60):start]
-    if _AUTHORITY_BEFORE.search(before) or _ARTICLE_BEFORE.search(before):
+    if _AUTHORITY_BEFORE.search(before) or _ARTICLE_BEFORE.search(before) \
+            or _SECURITIES_OF.search(before) or _SECURITIES_NAME.match(name):
         return True
     if not re.search(ENTITY_SUFFIX + r"$", name) and _NUMBER_BEFORE.search(before):
         return True

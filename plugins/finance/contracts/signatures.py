@@ -56,6 +56,13 @@ _SIGNATURE_PREFIX = re.compile(r"^.*\b(?:Officer|President|Director|Secretary|Tr
                                r"\s+(?=\S)|^(?:[A-Z][a-z]+\s+)+(?=[A-Z]{2,}\s+[A-Z]{2,})")
 
 
+# "ZANOTTI USA  A Delaware Corporation A Massachusetts Corporation": side-by-side blocks put
+# each party's description under its name; the descriptions are not part of a name
+_DESCRIPTION_TAIL = re.compile(r"(?:,?\s+(?:a|an|A|An)\s+(?:[A-Z][a-z]+\s+){1,3}(?i:corporation|"
+                               r"company|limited\s+liability\s+company|(?:limited\s+)?partnership)"
+                               r"\b\.?)+$")
+
+
 def signature_parties(text: str, known: list[Found]) -> list[Found]:
     """Names over the signatures that are not spellings of a ``known`` party; role None."""
     seen = [f.value["name"] for f in known]
@@ -77,6 +84,7 @@ def signature_parties(text: str, known: list[Found]) -> list[Found]:
             if rest:  # "... Opportunity Fund Offshore, LP By:": the name runs on to "By:"
                 raw, e = raw + text[e:rest.end("name")], rest.end("name")
             read = _SIGNATURE_PREFIX.sub("", last_sentence(_last_block(clean_name(raw))))
+            read = _DESCRIPTION_TAIL.sub("", read)
             for name in _side_by_side(read):
                 if not _signature_name(name):
                     continue

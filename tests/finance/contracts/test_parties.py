@@ -302,3 +302,82 @@ def test_a_party_on_the_line_below_its_label() -> None:
 def test_mentioned_organisations_are_not_parties(text: str, not_a_party: str) -> None:
     names = [name for name, _ in _names(text)]
     assert not_a_party not in names and len(names) >= 2
+
+
+# --- rules added on the tuning half's misses (2026-12-07) ----------------------------------
+
+def test_preamble_after_a_table_of_contents_is_read(shared_data) -> None:
+    """A franchise agreement whose contents fill the first pages names its parties after them."""
+    text = (shared_data / "cuad" / "txt" / "MRSFIELDSORIGINALCOOKIESINC_01_29_1998-EX-10-FRANCHISE"
+            " AGREEMENT.txt").read_text(encoding="utf-8")
+    assert text.index("by  and  between  Pretzel") > 4000  # beyond the first page's preamble
+    names = [name for name, _ in _names(text)]
+    assert any(name.startswith("Pretzel Time, Inc.") for name in names)
+
+
+def test_title_page_parties_before_contents_keep_the_start() -> None:
+    text = ('LICENSE AGREEMENT\n\nbetween\n\nSynchron, Inc., a Delaware corporation ("Licensor")\n\n'
+            'and\n\nAcme Holdings, LLC ("Licensee")\n\nTABLE OF CONTENTS\n\n1. Definitions 1\n\n'
+            + "2. Grant of Licence 3\n\n" * 300
+            + 'This Agreement is made by and between the parties named on the title page.')
+    assert [name for name, _ in _names(text)][:2] == ["Synchron, Inc.", "Acme Holdings, LLC"]
+
+
+def test_comma_and_lists_the_next_party_not_a_name_with_and() -> None:
+    text = ('JOINT VENTURE AGREEMENT MINDA IMPCO TECHNOLOGIES LIMITED This Joint Venture Agreement '
+            '(Agreement) is made and executed on this the 18th day of May, 2001 BETWEEN IMPCO '
+            'Technologies Inc., a company incorporated under the laws of the State of Delaware '
+            'U.S.A. and having its principal office of business at 16804 Gridley Place, Cerritos, '
+            "California 90703, U.S.A. (hereinafter referred to as 'IMPCO', which terms shall unless "
+            'repugnant to the subject or context mean and include its successors and permitted '
+            'assigns), through Ms. Pearl Kamdar a duly authorized person and Director of '
+            'Asia-Pacific Operations, AND MINDA INDUSTRIES LIMITED, a company incorporated under the '
+            'Companies Act, 1956 having its registered office at 36-A, Rajasthan Udyog Nagar, '
+            "Delhi-110 033, India, (hereinafter referred to as 'MIL', which terms shall unless "
+            'repugnant to the subject or context mean and include its successors and permitted '
+            'assigns), through Mr. Nirmal K. Minda its Managing Director.')
+    names = [name for name, _ in _names(text)]
+    assert "MINDA INDUSTRIES LIMITED" in names
+    assert not any("Director of" in name for name in names)
+
+
+def test_issuer_of_the_securities_in_a_joint_filing_is_not_a_party() -> None:
+    text = ('EXHIBIT A JOINT FILING AGREEMENT In accordance with Rule 13d-1(k) under the Securities '
+            'Exchange Act of 1934, as amended, the undersigned agree to the joint filing on behalf '
+            'of each of them of a statement on Schedule 13G (including amendments thereto) with '
+            'respect to the Common Stock of Spring Bank Pharmaceuticals, Inc. and further agree '
+            'that this agreement be included as an exhibit to such filing. In evidence whereof, the '
+            'undersigned have caused this Agreement to be executed on their behalf this 7th day of '
+            'April, 2020. MPM ONCOLOGY IMPACT MANAGEMENT LP By: /s/ Ansbert Gadicke Name: Ansbert '
+            'Gadicke Title: Managing Member')
+    names = [name for name, _ in _names(text)]
+    assert not any("Spring Bank" in name or name.startswith("Pharmaceuticals") for name in names)
+
+
+def test_letter_agreement_with_the_agent_names_the_agent() -> None:
+    text = ('AGENCY AGREEMENT\n\nCharles Webb & Company, a Division of Keefe, Bruyette & Woods, Inc. '
+            '211 Bradenton Avenue Dublin, Ohio 43017\n\nLadies and Gentlemen:\n\n         Alamogordo'
+            '   Financial   Corporation,   a  federal   corporation   (the "Company"), AF Mutual '
+            'Holding Company (the "MHC") and Alamogordo Federal Savings and Loan Association,  a '
+            'federally  chartered stock savings and loan association (the  "Bank")  with its  deposit'
+            '  accounts  insured by the  Savings  Association Insurance  Fund  ("SAIF")   administered'
+            '  by  the  Federal   Deposit   Insurance Corporation  ("FDIC"),  hereby confirm,  jointly '
+            'and severally,  their agreement with Charles Webb & Company,  a Division of Keefe,  '
+            'Bruyette & Woods,  Inc. (the "Agent"), as follows:\n\n         Section 1. The  Offering.')
+    names = [name for name, _ in _names(text)]
+    assert "Charles Webb & Company" in names
+
+
+def test_descriptions_under_side_by_side_signatures_are_not_names() -> None:
+    text = ('STRATEGIC ALLIANCE AGREEMENT    This STRATEGIC ALLIANCE AGREEMENT (the "Agreement") is '
+            'entered into as of March 18, 2010 (the "Effective Date"), between AURA  SYSTEMS INC., a '
+            'Delaware Corporation ("Aura") and ZANOTTI EAST INC., a Massachusetts Corporation '
+            '("Zanotti").    WHEREAS, Aura has invented a mobile power generation system.\n\n'
+            '       IN WITNESS WHEREOF, Aura and Zanotti have caused this instrument to be executed '
+            'by their duly authorized employees, as of the day and  year first above written.'
+            '          AURA SYSTEMS, INC. ZANOTTI USA  A Delaware Corporation A Massachusetts '
+            'Corporation       By: By:     _____________________________ '
+            '_____________________________  Melvin Gagerman Zoltan Lemperth  CEO [title]')
+    names = [name for name, _ in _names(text)]
+    assert names[:2] == ["AURA SYSTEMS INC.", "ZANOTTI EAST INC."]
+    assert not any("Corporation" in name for name in names)
