@@ -316,10 +316,11 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="aml-bench-"))
     n_quality, n_scale = (50_000, 100_000) if args.quick else (200_000, 1_000_000)
+    load = os.getloadavg()[0]
     lines = ["# finance.aml benchmark", "",
-             f"Machine: {os.cpu_count()} CPUs, shared with other engineers' jobs while measured "
-             "(load average during the run: "
-             f"{os.getloadavg()[0]:.1f}); wall times are therefore noisy upper bounds.", ""]
+             f"Machine: {os.cpu_count()} CPUs, load average {load:.1f} at the start"
+             + ("; other jobs shared the CPUs, so wall times are noisy upper bounds."
+                if load > 1.0 else " (idle)."), ""]
 
     print("== detection quality on generated data (seed unseen by tuning) ==")
     q = quality(work, n_quality, 10, seed=101)
