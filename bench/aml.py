@@ -375,8 +375,10 @@ def main() -> None:
                      f"{r['recall_all']:.2f} | {r['min_recall']:.2f} ({r['worst']}) | "
                      f"{', '.join(r['below_target']) or '—'} | {r['precision']:.2f} |")
     lines += ["", "Seed 101 is the held-out quality seed above, here scaled (same patterns, so "
-              "the figures must match its unscaled row); 1003 and 1004 were never looked at "
-              "before this run. x0.3 lies between decades, where the learnt power-of-ten scale "
+              "the figures must match its unscaled row); 1003 and 1004 were first scored on "
+              "2026-12-07: 1003 then missed one fan-in of five (0.80, at every scale), which "
+              "was diagnosed on it and fixed (a young account's usual rate is shrunk towards "
+              "the file's typical one), so 1003 is no longer unseen; 1004 still is. x0.3 lies between decades, where the learnt power-of-ten scale "
               "does not correct: the reporting threshold is then 3.3x off the structuring "
               "amounts (pin `amount_scale` or set the thresholds for such a ledger).", ""]
 
