@@ -11,6 +11,7 @@ import pytest
 
 from core.errors import UserError
 from core.inference import InferenceCore, Transcript
+from core.inference.speech import starts_with_speech, to_16k_mono
 
 CLIP = "sense_and_sensibility_01_austen_64kb-0880"
 
@@ -88,12 +89,31 @@ def test_domain_language_model_and_pronunciations(sphinx_core, shared_data, tmp_
     hinted = sphinx_core.transcribe(audio, rate, words={"amiablex": "EY M IY AH B AH L"})
     assert "amiablex" in hinted.text.split()  # the new word is in dictionary and LM
     recognizer = next(e.obj for e in sphinx_core.registry.entries() if e.key[0] == "sphinx")
-    plain_decoder = recognizer._decoders[((), None)]
+    plain_decoder = recognizer._decoders[recognizer._PLAIN]
     assert plain_decoder.lookup_word("amiablex") is None  # other callers never see it
     with pytest.raises(UserError, match="phone"):
         sphinx_core.transcribe(audio, rate, words={"bad": "Q QQ"})
     with pytest.raises(UserError, match="not found"):
         sphinx_core.transcribe(audio, rate, language_model=tmp_path / "nope.arpa")
+
+
+def test_a_clip_cut_to_its_first_word_is_decoded_without_noise_removal(
+        sphinx_core, shared_data) -> None:
+    audio, rate, reference = _clip(shared_data)
+    audio = to_16k_mono(audio, rate)
+    assert not starts_with_speech(audio)  # the reader's room noise comes first
+    # The same recording cut where the voice starts (first 10 ms at the clip's median level):
+    # pocketsphinx would learn its "noise" from speech, so that clip skips noise removal.
+    hop = 160
+    level = np.array([np.mean(audio[i:i + 400] ** 2) for i in range(0, audio.size - 400, hop)])
+    onset = int(np.argmax(level >= np.median(level))) * hop
+    cut = audio[onset:]
+    assert starts_with_speech(cut)
+    recognizer = next(e.obj for e in sphinx_core.registry.entries() if e.key[0] == "sphinx")
+    transcript = sphinx_core.transcribe(cut, 16000)
+    assert (recognizer._PLAIN[0], False) in recognizer._decoders
+    assert word_error_rate(reference, transcript.text) <= 0.5, transcript.text
+    assert not starts_with_speech(np.zeros(800, np.float32))  # too short to tell: default path
 
 
 def test_bad_audio_is_a_user_error(sphinx_core) -> None:
