@@ -30,12 +30,19 @@ def make_archive(folder, n: int) -> list:
     return files
 
 
+def _foreground_sigint() -> None:
+    """Ctrl-C as in an operator's terminal: a shell without job control starts background
+    commands (``make test &``) with SIGINT ignored, and Python then never raises
+    KeyboardInterrupt, so the child would run to the end whatever the test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def batch_process(home, folder, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "ENCLAVE_HOME": str(home)}
     return subprocess.Popen([sys.executable, "-m", "core", "batch", "system.check", str(folder),
                              "--glob", "*.txt", "--set", "seconds=2", "--set", "steps=5",
                              *extra], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_foreground_sigint)
 
 
 def test_interrupted_batch_resumes_without_duplicates(enclave_home, tmp_path):
