@@ -56,6 +56,17 @@ def real_sentences(n: int) -> tuple[list[str], str]:
     return [base[i % len(base)] for i in range(n)], "built-in calibration sentences"
 
 
+def cpu_model() -> str:
+    """The CPU's model name (figures differ a lot between an Intel AMX and an AMD EPYC VM)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "CPU model unknown"
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
@@ -367,7 +378,9 @@ def main() -> None:
 
     texts, origin = real_sentences(1024)
     load_before = os.getloadavg()
-    lines = [f"Machine: {os.cpu_count()} CPU cores, torch {torch.__version__} "
+    from core.inference.precision import cpu_amx_bf16
+    lines = [f"Machine: {os.cpu_count()} CPU cores ({cpu_model()}; AMX-BF16: "
+             f"{'yes' if cpu_amx_bf16() else 'no'}), torch {torch.__version__} "
              f"({torch.get_num_threads()} intra-op threads), CUDA: {torch.cuda.is_available()}. "
              f"Load average at start {load_before[0]:.1f}"
              + (" (other jobs shared the CPU: figures are noisy, ratios within one run are "
@@ -395,7 +408,7 @@ def main() -> None:
     lines += ["", "## Reading these figures", "",
               f"- Load average at the end of this run {load_after[0]:.1f}"
               + (f" (sections {args.sections} re-run; the others are kept from an earlier "
-                 "run)." if sections != {1, 2, 3} else "."),
+                 "run, which may have been on another CPU)." if sections != {1, 2, 3} else "."),
               "- When the box is shared with other jobs, the 'CPU cores obtained' column "
               "shows how much of it each path got; wall-clock throughput then partly measures "
               "the scheduler's share, and the CPU-time-per-request ratio is the fairer measure "
