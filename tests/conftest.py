@@ -11,6 +11,8 @@ pytest_plugins = ["core.testing"]
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# workers and UI servers the tests start are short-lived: no background torch.compile there
+os.environ.setdefault("ENCLAVE_LONG_RUNNING", "0")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("ENCLAVE_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -67,6 +67,9 @@ def _start_worker():
 
 def serve(port: int, *, with_worker: bool, host: str = "127.0.0.1") -> int:
     """Run the UI (and an embedded worker when asked) until it stops; return its exit code."""
+    from core.inference.roleconfig import mark_long_running
+
+    mark_long_running()  # both children serve for hours: encoders compile (compile = "auto")
     env = _child_env()
     _first_run_hint()
     worker = None

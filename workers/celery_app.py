@@ -180,6 +180,15 @@ def _on_shutdown(sender=None, **_kw) -> None:
         log.warning("could not unregister worker: %s", exc)
 
 
+@signals.worker_init.connect
+def _on_worker_init(**_kw) -> None:
+    # a worker started with plain `celery -A workers.celery_app worker` serves for hours too;
+    # set before the pool forks, so every child compiles its encoders (compile = "auto")
+    from core.inference.roleconfig import mark_long_running
+
+    mark_long_running()
+
+
 @signals.worker_process_init.connect
 def _on_child_start(**_kw) -> None:
     # Forked children must not share the parent's pooled database connections, nor its

@@ -10,6 +10,7 @@ import time
 import uuid
 
 from core.config import ALL_QUEUES, get_settings
+from core.inference.roleconfig import LONG_RUNNING_ENV
 from core.store import Store
 
 
@@ -27,13 +28,20 @@ def worker_argv(queues: list[str] | None = None, concurrency: int = 2, beat: boo
 
 
 def start_worker_process(queues: list[str] | None = None, concurrency: int = 2,
-                         beat: bool = False, log_path: str | None = None) -> subprocess.Popen:
-    """Start a worker in the background; its output goes to ENCLAVE_HOME/logs/worker-*.log."""
+                         beat: bool = False, log_path: str | None = None,
+                         long_running: bool = True) -> subprocess.Popen:
+    """Start a worker in the background; its output goes to ENCLAVE_HOME/logs/worker-*.log.
+
+    ``long_running=False`` (the stand-in worker of one ``enclave run`` or ``batch``) keeps it
+    from compiling encoders in the background, unless ``ENCLAVE_LONG_RUNNING`` says otherwise.
+    """
     logs = get_settings().home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log_file = open(log_path or logs / f"worker-{uuid.uuid4().hex[:6]}.log", "ab")  # noqa: SIM115
     env = dict(os.environ)
     env.setdefault("ENCLAVE_HOME", str(get_settings().home))
+    if not long_running:
+        env.setdefault(LONG_RUNNING_ENV, "0")
     return subprocess.Popen(worker_argv(queues, concurrency, beat), stdout=log_file,
                             stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
@@ -81,7 +89,7 @@ class LocalPool:
 
         if all(workers_for(q) for q in self.queues):
             return self
-        self.proc = start_worker_process(None, self.concurrency)
+        self.proc = start_worker_process(None, self.concurrency, long_running=False)
         if not wait_until_serving(self.queues, proc=self.proc):
             stop_worker_process(self.proc)
             raise RuntimeError("a local worker did not start; see logs in ENCLAVE_HOME/logs")

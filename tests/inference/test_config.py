@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 from click.testing import CliRunner
 
@@ -64,3 +67,52 @@ def test_models_command_lists_roles(enclave_home, register_plugin) -> None:
         assert all(key in r for r in rows)
     table = CliRunner().invoke(models_command, [])
     assert table.exit_code == 0 and "embedder" in table.output and "not configured" in table.output
+
+
+def test_encoders_compile_only_in_long_running_processes() -> None:
+    """``compile = "auto"`` (the encoder default): on in workers and UI servers, off elsewhere."""
+    embedder = RoleSpec(name="embedder", kind="embedder", backend="packaged", source="m")
+    serving = {"ENCLAVE_LONG_RUNNING": "1"}
+    assert resolve_role(embedder, "embedder", {}, {}).compile is False  # a CLI run, a script
+    assert resolve_role(embedder, "embedder", {}, {"ENCLAVE_LONG_RUNNING": "0"}).compile is False
+    assert resolve_role(embedder, "embedder", {}, serving).compile is True
+    # a site's explicit setting wins either way, and "auto" may be written out
+    assert resolve_role(embedder, "embedder", {"embedder": {"compile": False}},
+                        serving).compile is False
+    assert resolve_role(embedder, "embedder", {}, {"ENCLAVE_MODEL_EMBEDDER_COMPILE": "true"}
+                        ).compile is True
+    assert resolve_role(embedder, "embedder", {"embedder": {"compile": "auto"}},
+                        serving).compile is True
+    # only encoders compile: speech recognition and generators stay as they are
+    asr = RoleSpec(name="asr", kind="asr", backend="packaged", source="pocketsphinx")
+    assert resolve_role(asr, "asr", {}, serving).compile is False
+    assert resolve_role(asr, "asr", {"asr": {"compile": "auto"}}, serving).compile is False
+
+
+def test_worker_and_server_commands_mark_their_processes_long_running(monkeypatch) -> None:
+    """``enclave worker`` and Celery's own start mark the process; a stand-in worker is not."""
+    from core.cli_ops import worker_cmd
+    from workers import pool
+    from workers.celery_app import _on_worker_init
+
+    monkeypatch.delenv("ENCLAVE_LONG_RUNNING", raising=False)
+    execs = []
+    monkeypatch.setattr("os.execv", lambda path, argv: execs.append(argv))
+    assert CliRunner().invoke(worker_cmd, ["--queues", "default"]).exit_code == 0
+    assert execs and "worker" in execs[0]
+    assert os.environ["ENCLAVE_LONG_RUNNING"] == "1"
+    monkeypatch.delenv("ENCLAVE_LONG_RUNNING")
+    _on_worker_init()  # `celery -A workers.celery_app worker`, before the pool forks
+    assert os.environ["ENCLAVE_LONG_RUNNING"] == "1"
+    monkeypatch.setenv("ENCLAVE_LONG_RUNNING", "0")  # a site's "no" is kept
+    _on_worker_init()
+    assert os.environ["ENCLAVE_LONG_RUNNING"] == "0"
+
+    monkeypatch.delenv("ENCLAVE_LONG_RUNNING")
+    envs = []
+    monkeypatch.setattr(subprocess, "Popen", lambda argv, **kw: envs.append(kw["env"]))
+    pool.start_worker_process(["default"], long_running=False)
+    assert envs[-1]["ENCLAVE_LONG_RUNNING"] == "0"
+    monkeypatch.setenv("ENCLAVE_LONG_RUNNING", "1")  # a site that wants even those compiled
+    pool.start_worker_process(["default"], long_running=False)
+    assert envs[-1]["ENCLAVE_LONG_RUNNING"] == "1"
