@@ -71,10 +71,8 @@ def batch_cmd(task: str, directory: Path, pattern: str | None, sets: tuple[str, 
 @click.option("--beat/--no-beat", default=False, help="Also run the periodic scheduler.")
 def worker_cmd(queues: str | None, concurrency: int | None, beat: bool) -> None:
     """Run a Celery worker in the foreground (e.g. ``--queues medical`` on a GPU box)."""
-    from core.inference.roleconfig import mark_long_running
     from workers.pool import worker_argv
 
-    mark_long_running()  # the exec'd worker inherits it: encoders compile (compile = "auto")
     argv = worker_argv(queues.split(",") if queues else None,
                        concurrency or max(1, os.cpu_count() or 1), beat)
     os.execv(argv[0], argv)

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.inference.precision import ENCODER_KINDS
 from core.inference.roles import RoleSpec
 
 log = logging.getLogger("enclave.inference")
@@ -112,11 +113,13 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
 )
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ResolvedRole)}
+_TRUE_WORDS = ("1", "true", "yes", "on")  # how toml strings and env values say "on"
 _SETTABLE = set(_FIELDS) - {"name", "required_by", "configured_in", "extra"}
 
 
-# Set to 1 by the processes that serve for hours (``enclave worker``, ``enclave up`` and
-# ``enclave ui``, inherited by their children); one-shot commands, scripts and tests leave
+# Set to 1 by the processes that serve for hours (every Celery worker on workers.celery_app,
+# which ``enclave worker`` and ``enclave up`` start, and the UI server of ``enclave up`` and
+# ``enclave ui``; inherited by their children); one-shot commands, scripts and tests leave
 # it unset (or 0), so they never pay torch.compile's 15-60 s of CPU for a few requests.
 LONG_RUNNING_ENV = "ENCLAVE_LONG_RUNNING"
 
@@ -131,7 +134,7 @@ def long_running_process(environ: dict[str, str] | os._Environ = os.environ) -> 
     compiled. A long-running worker pays the compile once, in the background, while the
     eager model already serves.
     """
-    return environ.get(LONG_RUNNING_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return environ.get(LONG_RUNNING_ENV, "").strip().lower() in _TRUE_WORDS
 
 
 def mark_long_running() -> None:
@@ -152,7 +155,7 @@ def _coerce(key: str, value: Any) -> Any:
     try:
         if kind is bool:
             if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
+                return value.strip().lower() in _TRUE_WORDS
             return bool(value)
         if kind in (int, float):
             return kind(value)
@@ -209,8 +212,7 @@ def resolve_role(spec: RoleSpec | None, name: str, models_toml: dict[str, Any],
                  if key.startswith(prefix) and key[len(prefix):].lower() in _SETTABLE}
     _apply(values, env_layer, "env", name)
     if values.get("compile") == "auto":
-        values["compile"] = (values["kind"] in ("embedder", "classifier")
-                             and long_running_process(environ))
+        values["compile"] = values["kind"] in ENCODER_KINDS and long_running_process(environ)
     if values.get("backend") not in BACKENDS:
         raise ValueError(f"model role {name}: backend {values.get('backend')!r} is not one of "
                          f"{', '.join(BACKENDS)} (check [models.{name}] or {prefix}BACKEND)")
