@@ -120,7 +120,23 @@ def parties(text: str) -> list[Found]:
     found = _distinct(text, sorted(found, key=lambda f: f.start), window_end)
     found = found[:MAX_PARTIES]
     found += listed_parties(text, len(head), found)[:MAX_SIGNATURE_PARTIES]
-    return found + signature_parties(text, found)[:MAX_SIGNATURE_PARTIES]
+    found += signature_parties(text, found)[:MAX_SIGNATURE_PARTIES]
+    return found or _fallback_parties(text)
+
+
+# When no reader finds a party (no "between" sentence, roles or signature blocks it can
+# read), the suffix, description and label patterns run over the opening pages alone. On
+# the tuning half of the CUAD texts, this fallback alone (readers switched off) finds 78.3%
+# of the labelled names at 72.7% precision: far better than returning nothing. Chosen there
+# over 3,000-10,000 characters and caps of 8/40 (precision falls with the window).
+FALLBACK_CHARS = 3000
+MAX_FALLBACK_PARTIES = 40  # a consortium agreement can open with a list of dozens
+
+
+def _fallback_parties(text: str) -> list[Found]:
+    """Pattern names in the first ``FALLBACK_CHARS`` when every reader came back empty."""
+    found = _pattern_parties(text, 0, min(len(text), FALLBACK_CHARS), [])
+    return _distinct(text, found, FALLBACK_CHARS)[:MAX_FALLBACK_PARTIES]
 
 
 def _preamble_start(text: str) -> int:

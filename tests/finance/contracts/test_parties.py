@@ -381,3 +381,14 @@ def test_descriptions_under_side_by_side_signatures_are_not_names() -> None:
     names = [name for name, _ in _names(text)]
     assert names[:2] == ["AURA SYSTEMS INC.", "ZANOTTI EAST INC."]
     assert not any("Corporation" in name for name in names)
+
+
+def test_names_in_the_opening_pages_when_no_reader_finds_a_party() -> None:
+    # "among the parties signing below", then recitals and no signature page: the sentence
+    # and signature readers find nothing; the fallback reads the opening pages' names
+    text = ('CONSORTIUM AGREEMENT\n\nThis Agreement is entered into as of May 1, 2001 by and '
+            'among the parties signing below.\n\nWHEREAS, Acme Cable Holdings, Inc. and Pacific '
+            'Crossing Ltd. wish to build a cable system; and\n\nWHEREAS, Nordic Telecom AB will '
+            'maintain the landing station.\n\n1. Definitions. ' + 'The system shall be built. ' * 40)
+    names = [name for name, _ in _names(text)]
+    assert names == ["Acme Cable Holdings, Inc.", "Pacific Crossing Ltd.", "Nordic Telecom AB"]
