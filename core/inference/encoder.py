@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,7 @@ class TextEncoder:
         (``compiled_drift_bound``): inductor fuses int8 rounding steps differently, so a
         compiled int8 model is not bit-equal to its eager self, only as close to fp32.
         """
+        started = time.monotonic()
         try:
             import torch
             compiled = torch.compile(self.model, dynamic=True)
@@ -116,6 +118,8 @@ class TextEncoder:
             self.model = compiled
             note = "; ".join(n for n in (self.outcome.note, "compiled") if n)
             self.outcome = dataclasses.replace(self.outcome, note=note)
+            log.info("model role %s: serving the compiled model (torch.compile took %.0f s,"
+                     " drift bound %.4f)", role_name, time.monotonic() - started, bound)
         except Exception as exc:  # a missing C++ compiler, an unsupported op: eager serves on
             log.warning("model role %s: torch.compile failed (%s); serving the eager model",
                         role_name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -12,7 +12,8 @@ COLUMNS = ("role", "backend", "source", "loaded", "precision", "device", "reside
 
 
 def status_rows(core: InferenceCore) -> list[dict[str, Any]]:
-    """Rows with the COLUMNS keys plus kind, pinned, keep_alive_s, shared_with, load_s, note."""
+    """Rows with the COLUMNS keys plus kind, pinned, keep_alive_s, compile, shared_with, load_s,
+    note."""
     roles = core.roles.all()
     with core._lock:
         role_keys = dict(core._role_keys)
@@ -50,6 +51,8 @@ def status_rows(core: InferenceCore) -> list[dict[str, Any]]:
             "queued": batcher.queued() if batcher else 0,
             "pinned": bool(entry.pinned) if entry else (spec.pinned or name in pinned_roles),
             "keep_alive_s": spec.keep_alive_s,
+            # resolved in this process: ``compile = "auto"`` is on only in long-running ones
+            "compile": bool(getattr(spec, "compile", False)),
             "shared_with": shared,
             "load_s": round(entry.load_s, 3) if entry else None,
             "configured": spec.configured or name in plugin_models,

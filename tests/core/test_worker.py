@@ -179,3 +179,44 @@ def test_lifecycle_on_redis_with_postgres_results(redis_postgres, worker, tmp_pa
     store = Store()
     assert store.engine.url.get_backend_name() == "postgresql"
     lifecycle(store, tmp_path)
+
+
+def test_a_plain_worker_compiles_encoders_in_its_pool_children(enclave_home, store, tmp_path,
+                                                                monkeypatch):
+    """``compile = "auto"`` reaches the forked pool child of a real worker, and only there.
+
+    The worker_init signal marks the worker before the pool forks; the stand-in worker of a
+    one-shot command is started with ``long_running=False`` and must not compile.
+    """
+    import importlib
+
+    import workers.celery_app
+    from core.runner import submit_job
+    from workers.dispatch import enqueue_job
+    from workers.pool import start_worker_process, stop_worker_process, wait_until_serving
+
+    monkeypatch.delenv("ENCLAVE_LONG_RUNNING", raising=False)
+    importlib.reload(workers.celery_app)
+    src = tmp_path / "doc.txt"
+    src.write_text("which process compiles")
+    seen = {}
+    for long_running in (True, False):
+        proc = start_worker_process(["default"], concurrency=1, long_running=long_running)
+        try:
+            assert wait_until_serving(["default"], timeout_s=90, proc=proc)
+            job = submit_job("system.echo", [src], {"label": str(long_running)})
+            enqueue_job(job.id)
+            done = wait_final(store, job.id)
+            assert done.status == "succeeded"
+            deadline = time.monotonic() + 20
+            record = None
+            while record is None and time.monotonic() < deadline:
+                record = next((r for r in store.list_records("system.models")
+                               if r.key == done.worker), None)
+                time.sleep(0.1)
+            assert record is not None, "the pool child published its model status"
+            rows = {row["role"]: row for row in record.payload["rows"]}
+            seen[long_running] = rows["embedder"]["compile"]
+        finally:
+            stop_worker_process(proc)
+    assert seen == {True: True, False: False}
