@@ -52,7 +52,7 @@ def status_rows(core: InferenceCore) -> list[dict[str, Any]]:
             "pinned": bool(entry.pinned) if entry else (spec.pinned or name in pinned_roles),
             "keep_alive_s": spec.keep_alive_s,
             # resolved in this process: ``compile = "auto"`` is on only in long-running ones
-            "compile": bool(getattr(spec, "compile", False)),
+            "compile": spec.compile,
             "shared_with": shared,
             "load_s": round(entry.load_s, 3) if entry else None,
             "configured": spec.configured or name in plugin_models,

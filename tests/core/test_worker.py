@@ -56,6 +56,17 @@ def worker(enclave_home):
     stop_worker_process(proc)
 
 
+def published_status(store: Store, worker: str, timeout_s: float = 20.0):
+    """The model-status record a pool process publishes just after its job's own end."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        record = next((r for r in store.list_records("system.models") if r.key == worker), None)
+        if record is not None:
+            return record
+        time.sleep(0.1)
+    return None
+
+
 def lifecycle(store: Store, tmp_path) -> None:
     """Succeed, fail on user error, cancel, and survive a killed worker process."""
     from core.runner import submit_job
@@ -70,11 +81,9 @@ def lifecycle(store: Store, tmp_path) -> None:
     result = store.get_result(ok.id)
     assert result["size_bytes"] == len("queued through a real worker")
     assert result["worker_pid"] != os.getpid()  # really ran in another process
-    deadline = time.monotonic() + 20  # published just after the job's own end
-    while not (published := store.list_records("system.models")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert published and published[0].key == job.worker, "pool process shares its model status"
-    assert isinstance(published[0].payload["rows"], list)
+    published = published_status(store, job.worker)
+    assert published is not None, "pool process shares its model status"
+    assert isinstance(published.payload["rows"], list)
 
     bad = submit_job("system.check", [], {"fail_with": "user", "seconds": 0})
     enqueue_job(bad.id)
@@ -208,12 +217,7 @@ def test_a_plain_worker_compiles_encoders_in_its_pool_children(enclave_home, sto
             enqueue_job(job.id)
             done = wait_final(store, job.id)
             assert done.status == "succeeded"
-            deadline = time.monotonic() + 20
-            record = None
-            while record is None and time.monotonic() < deadline:
-                record = next((r for r in store.list_records("system.models")
-                               if r.key == done.worker), None)
-                time.sleep(0.1)
+            record = published_status(store, done.worker)
             assert record is not None, "the pool child published its model status"
             rows = {row["role"]: row for row in record.payload["rows"]}
             seen[long_running] = rows["embedder"]["compile"]
